@@ -70,7 +70,8 @@ $(BUILD)/gen/templates.c: $(TEMPLATES) scripts/embed.sh | $(BUILD)/gen/
 
 $(BUILD)/obj/%.o: %.c $(BUILD)/gen/version.h | $(BUILD)/.deps
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS_ALL) -MMD -MP -c -o $@ $<
+	@printf '  CC      %s\n' '$<'
+	@$(CC) $(CPPFLAGS) $(CFLAGS_ALL) -MMD -MP -c -o $@ $<
 
 $(BUILD)/obj/gen/templates.o: $(BUILD)/gen/templates.c | $(BUILD)/.deps
 	@mkdir -p $(dir $@)

@@ -22,7 +22,10 @@ struct craft_buf {
 	size_t max; /* the most bytes it may ever hold (not counting the NUL) */
 };
 
-#define CRAFT_BUF_INIT(max) {NULL, 0, 0, (max)}
+#define CRAFT_BUF_INIT(max)       \
+	{                         \
+		NULL, 0, 0, (max) \
+	}
 
 void craft_buf_init(struct craft_buf *b, size_t max);
 /* Frees the contents; the buffer can be used again. */
@@ -35,7 +38,7 @@ craft_code craft_buf_add(struct craft_buf *b, const void *data, size_t len);
 craft_code craft_buf_addstr(struct craft_buf *b, const char *s);
 craft_code craft_buf_addch(struct craft_buf *b, char c);
 craft_code craft_buf_printf(struct craft_buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+        __attribute__((format(printf, 2, 3)));
 craft_code craft_buf_vprintf(struct craft_buf *b, const char *fmt, va_list ap);
 
 /* The contents as a string: "" when empty (never NULL). Borrowed. */

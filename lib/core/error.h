@@ -50,11 +50,11 @@ void craft_err_init(struct craft_err *err);
  * err may be NULL. The message is truncated to fit, never overflowed.
  */
 craft_code craft_err_set(struct craft_err *err, craft_code code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+        __attribute__((format(printf, 3, 4)));
 
 /* Prepends "what: " to an existing message, keeping the code. */
 craft_code craft_err_prefix(struct craft_err *err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+        __attribute__((format(printf, 2, 3)));
 
 /* A short lowercase name for a code ("out of memory", "aws error", ...). */
 const char *craft_code_name(craft_code code);

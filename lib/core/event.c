@@ -11,7 +11,7 @@ void craft_report(const struct craft_reporter *r, const struct craft_event *ev)
 }
 
 void craft_vlogf(const struct craft_reporter *r, enum craft_level level, const char *fmt,
-		 va_list ap)
+                 va_list ap)
 {
 	char msg[2048];
 	struct craft_event ev;
@@ -36,9 +36,8 @@ void craft_logf(const struct craft_reporter *r, enum craft_level level, const ch
 	va_end(ap);
 }
 
-void craft_report_resource(const struct craft_reporter *r, const char *action,
-			   const char *res_kind, const char *name, const char *id,
-			   long long elapsed_ms)
+void craft_report_resource(const struct craft_reporter *r, const char *action, const char *res_kind,
+                           const char *name, const char *id, long long elapsed_ms)
 {
 	struct craft_event ev;
 

@@ -39,14 +39,14 @@ struct craft_field {
 struct craft_event {
 	enum craft_event_kind kind;
 	enum craft_level level;
-	const char *phase;    /* phase or step name */
-	const char *action;   /* create, keep, delete, replace, update, ... */
-	const char *res_kind; /* vpc, subnet, instance, ... */
-	const char *name;     /* logical name */
-	const char *id;       /* AWS id, when known */
-	const char *message;  /* human text */
-	long long elapsed_ms; /* -1 when not applicable */
-	int status;           /* for PHASE_END: 0 ok, else a craft_code */
+	const char *phase;                /* phase or step name */
+	const char *action;               /* create, keep, delete, replace, update, ... */
+	const char *res_kind;             /* vpc, subnet, instance, ... */
+	const char *name;                 /* logical name */
+	const char *id;                   /* AWS id, when known */
+	const char *message;              /* human text */
+	long long elapsed_ms;             /* -1 when not applicable */
+	int status;                       /* for PHASE_END: 0 ok, else a craft_code */
 	const struct craft_field *fields; /* RESULT (and extra detail) */
 	int nfields;
 };
@@ -63,14 +63,13 @@ void craft_report(const struct craft_reporter *r, const struct craft_event *ev);
 
 /* A CRAFT_EV_LOG event with a printf-style message. */
 void craft_logf(const struct craft_reporter *r, enum craft_level level, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+        __attribute__((format(printf, 3, 4)));
 void craft_vlogf(const struct craft_reporter *r, enum craft_level level, const char *fmt,
-		 va_list ap);
+                 va_list ap);
 
 /* A CRAFT_EV_RESOURCE event. */
-void craft_report_resource(const struct craft_reporter *r, const char *action,
-			   const char *res_kind, const char *name, const char *id,
-			   long long elapsed_ms);
+void craft_report_resource(const struct craft_reporter *r, const char *action, const char *res_kind,
+                           const char *name, const char *id, long long elapsed_ms);
 
 /* Milliseconds from a monotonic clock, for elapsed times and deadlines. */
 long long craft_now_ms(void);

@@ -1,0 +1,118 @@
+/*
+ * cli — the command-line front end: option tables, the command table, the
+ * per-run context, and output. cli/ owns stdout, stderr and exit codes;
+ * lib/ only returns codes and reports events.
+ *
+ * Adding a command: write cli/cmd_NAME.c with `int cmd_NAME(struct cli_ctx *)`
+ * and, if it has options, a `const struct cli_opt cmd_NAME_opts[]` ended by
+ * CLI_OPT_END; declare both below and add one row to the table in
+ * cli/commands.c. Help, completion and the man page are generated from it.
+ */
+#ifndef CRAFT_CLI_H
+#define CRAFT_CLI_H
+
+#include <stdio.h>
+
+#include "core/error.h"
+#include "core/event.h"
+
+enum cli_argkind {
+	CLI_FLAG,  /* --yes: present or not */
+	CLI_COUNT, /* -v, -vv: counted */
+	CLI_VALUE, /* --config FILE: takes a value; the last one wins */
+	CLI_LIST,  /* --env K=V: takes a value; every one is kept */
+};
+
+struct cli_opt {
+	const char *name; /* long name without "--" */
+	char shortname;   /* 0 when none */
+	enum cli_argkind kind;
+	const char *argname; /* FILE, N, ... for CLI_VALUE/CLI_LIST */
+	const char *help;
+};
+
+#define CLI_OPT_END                           \
+	{                                     \
+		NULL, 0, CLI_FLAG, NULL, NULL \
+	}
+#define CLI_MAX_OPTS 32
+#define CLI_MAX_LIST 64
+
+struct cli_vals {
+	const char *val[CLI_MAX_OPTS];
+	int count[CLI_MAX_OPTS];
+	const char *list[CLI_MAX_OPTS][CLI_MAX_LIST];
+};
+
+struct cli_ctx;
+
+/* Command flags. */
+#define CLI_CMD_POSITIONAL 0x1 /* takes positional arguments */
+#define CLI_CMD_HIDDEN     0x2 /* not listed in --help (none are today) */
+
+struct cli_command {
+	const char *name;
+	int (*fn)(struct cli_ctx *ctx);
+	unsigned flags;
+	const char *summary;        /* one line for the command list */
+	const char *usage;          /* after "craftctl NAME " */
+	const char *description;    /* paragraph(s) for `help NAME` */
+	const struct cli_opt *opts; /* NULL or ended by CLI_OPT_END */
+};
+
+extern const struct cli_command cli_commands[]; /* ended by a NULL name */
+extern const struct cli_opt cli_global_opts[];
+
+const struct cli_command *cli_find_command(const char *name);
+
+struct cli_ctx {
+	const struct cli_command *cmd;
+	struct cli_vals gvals; /* global options */
+	struct cli_vals cvals; /* the command's options */
+	int argc;              /* positional arguments after the command */
+	char **argv;
+
+	/* Global options, resolved. */
+	const char *config_path;
+	const char *stack;
+	const char *region;
+	const char *profile;
+	const char *endpoint_url;
+	int json;
+	int verbose;
+	int color;
+	int yes;
+	int github; /* GITHUB_ACTIONS=true */
+
+	struct craft_reporter reporter; /* renders library events */
+	long long start_ms;
+};
+
+/* Option values by long name: the command's own first, then global. */
+const char *cli_opt_str(const struct cli_ctx *ctx, const char *name);
+int cli_opt_count(const struct cli_ctx *ctx, const char *name);
+/* CLI_LIST values: returns how many, and the array through out. */
+int cli_opt_list(const struct cli_ctx *ctx, const char *name, const char *const **out);
+
+/* Parses argv into ctx. Returns 0, or the exit status after printing why. */
+int cli_parse(struct cli_ctx *ctx, int argc, char **argv, int *done);
+
+/* Help. */
+void cli_print_help(FILE *f);
+int cli_print_command_help(FILE *f, const char *name);
+
+/* Output (cli/output.c). */
+void cli_output_init(struct cli_ctx *ctx);
+/* Prints "craftctl: <msg>" (and ::error:: under GitHub Actions); returns
+ * the exit status for err->code. */
+int cli_fail(struct cli_ctx *ctx, const struct craft_err *err);
+/* A usage error: prints the message and the --help hint; returns 2. */
+int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Human informational line on stderr (suppressed in --json mode's stdout). */
+void cli_info(struct cli_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Commands. */
+int cmd_help(struct cli_ctx *ctx);
+int cmd_version(struct cli_ctx *ctx);
+
+#endif
