@@ -42,7 +42,7 @@ static craft_code grow(struct craft_buf *b, size_t extra)
 	cap = b->cap ? b->cap : 64;
 	while (cap < need)
 		cap = cap > ((size_t)-1) / 2 ? need : cap * 2;
-	if (cap > b->max + 1)
+	if (b->max < (size_t)-1 && cap > b->max + 1)
 		cap = b->max + 1;
 	p = realloc(b->data, cap);
 	if (!p) {
