@@ -45,7 +45,7 @@ UNIT_BIN  := $(BUILD)/tests/unit
 TEST_SUITES := test-unit
 
 .PHONY: all deps test check asan install uninstall clean bench demo test-unit
-all: $(BIN)
+all: $(BIN) $(BUILD)/craftctl.1 $(BUILD)/craftctl.bash
 
 -include $(sort $(wildcard mk/*.mk))
 
@@ -93,7 +93,7 @@ test-unit: $(UNIT_BIN) $(BIN)
 
 # Every suite runs even when an earlier one fails; the exit status and the
 # closing line count them all.
-test: $(BIN) $(UNIT_BIN)
+test: all $(UNIT_BIN)
 	@scripts/run-suites.sh $(MAKE) $(TEST_SUITES)
 
 asan:
@@ -103,12 +103,23 @@ asan:
 check: | $(BUILD)/.deps
 	@scripts/check.sh
 
-install: $(BIN)
-	install -d $(DESTDIR)$(PREFIX)/bin
+# The man page and completion come from the binary's own command table.
+$(BUILD)/craftctl.1: $(BIN)
+	$(BIN) completion man > $@
+$(BUILD)/craftctl.bash: $(BIN)
+	$(BIN) completion bash > $@
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/craftctl
+	install -m 0644 $(BUILD)/craftctl.1 $(DESTDIR)$(PREFIX)/share/man/man1/craftctl.1
+	install -m 0644 $(BUILD)/craftctl.bash \
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions/craftctl
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/craftctl
+	rm -f $(DESTDIR)$(PREFIX)/bin/craftctl $(DESTDIR)$(PREFIX)/share/man/man1/craftctl.1 \
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions/craftctl
 
 clean:
 	rm -rf build build-asan

@@ -29,6 +29,12 @@ const struct cli_command cli_commands[] = {
 	  "Without an argument, lists the commands and the global options. With a command\n"
 	  "name, shows that command's usage and options.",
 	  NULL },
+	{ "completion", cmd_completion, CLI_CMD_POSITIONAL, "print a shell completion script",
+	  "bash",
+	  "Prints a bash completion script for craftctl's commands and options:\n"
+	  "  source <(craftctl completion bash)\n"
+	  "`make install` installs it, with the man page (`craftctl completion man`).",
+	  NULL },
 	{ "version", cmd_version, 0, "print the version", "",
 	  "Prints craftctl's version: the release number and, when built from git, the\n"
 	  "commit it was built from.",

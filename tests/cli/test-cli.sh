@@ -52,6 +52,31 @@ for c in $cmds; do
   expect "help for listed command $c" 0 "^usage: craftctl $c" -- "$c" --help
 done
 
+# Completion and man page are generated from the same table as --help.
+comp=$("$bin" completion bash)
+if bash -n <<<"$comp"; then ok "completion script parses"; else bad "completion script has a syntax error"; fi
+# shellcheck disable=SC2016 # matching the literal text of the script
+all_words=$(sed -n 's/^    \*) mapfile -t COMPREPLY < <(compgen -W "$global \(.*\)" -- "$cur") ;;$/\1/p' <<<"$comp")
+if [ "$(tr ' ' '\n' <<<"$all_words" | sort)" = "$(sort <<<"$cmds")" ]; then
+  ok "completion offers exactly the listed commands"
+else
+  bad "completion commands '$all_words' differ from --help's '$(tr '\n' ' ' <<<"$cmds")'"
+fi
+# shellcheck disable=SC1090
+source <(printf '%s\n' "$comp")
+COMP_WORDS=(craftctl vers); COMP_CWORD=1; _craftctl
+if [ "${COMPREPLY[*]}" = "version" ]; then ok "completion completes a command"; else bad "completion of 'vers' gave '${COMPREPLY[*]}'"; fi
+COMP_WORDS=(craftctl version --no-c); COMP_CWORD=2; _craftctl
+if [ "${COMPREPLY[*]}" = "--no-color" ]; then ok "completion completes a global option"; else bad "completion of '--no-c' gave '${COMPREPLY[*]}'"; fi
+man=$("$bin" completion man)
+if warnings=$(groff -man -ww -z <<<"$man" 2>&1) && [ -z "$warnings" ]; then ok "man page renders without warnings"; else bad "man page warnings: $warnings"; fi
+missing=""
+for c in $cmds; do grep -q "^\.SS \"$c" <<<"$man" || missing="$missing $c"; done
+for o in $("$bin" --help | grep -oE -- '--[a-z-]+' | sort -u); do
+  grep -qF -- "${o//-/\\-}" <<<"$man" || missing="$missing $o"
+done
+if [ -z "$missing" ]; then ok "man page documents every command and global option"; else bad "man page lacks:$missing"; fi
+
 # The banned-function check catches what it must, and only that.
 printf 'int f(char *d, const char *s) { strcpy(d, s); return 0; }\n' > "$tmp/bad.c"
 printf '/* strcpy( is fine in a comment */\nint g(void) { return 0; }\n' > "$tmp/good.c"
