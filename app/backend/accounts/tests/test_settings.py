@@ -1,0 +1,76 @@
+"""Settings come from the environment and are secure when debug is off."""
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from django.test import SimpleTestCase
+
+BACKEND = Path(__file__).resolve().parents[2]
+STRONG_KEY = "k3y-" + "x7Qp2Lm9Zr4Tv8Wn1Bc6Hd5Jf0Gs3Ky" * 2
+
+
+def manage(*args, **env_overrides):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env.update(env_overrides)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=BACKEND,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def warning_ids(output):
+    return sorted(set(re.findall(r"\((security\.\w+)\)", output)))
+
+
+class DeploySettingsTests(SimpleTestCase):
+    def test_secret_key_required_without_debug(self):
+        result = manage("check")
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("DJANGO_SECRET_KEY", result.stderr)
+
+    def test_debug_defaults_to_off(self):
+        result = manage("shell", "-c", "from django.conf import settings; print(settings.DEBUG)", DJANGO_SECRET_KEY=STRONG_KEY)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stdout.strip(), "False")
+
+    def test_check_deploy_leaves_only_tls_decisions(self):
+        # Plain http behind nginx: the only findings are the ones TLS decides.
+        result = manage("check", "--deploy", "--fail-level", "ERROR", DJANGO_SECRET_KEY=STRONG_KEY, DJANGO_ALLOWED_HOSTS="app.example.com")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        found = warning_ids(result.stdout + result.stderr)
+        self.assertTrue(set(found) <= {"security.W004", "security.W008", "security.W012", "security.W016"}, found)
+
+    def test_check_deploy_is_clean_with_https(self):
+        result = manage(
+            "check", "--deploy", "--fail-level", "WARNING",
+            DJANGO_SECRET_KEY=STRONG_KEY, DJANGO_ALLOWED_HOSTS="app.example.com", DJANGO_HTTPS="1", DJANGO_HSTS_PRELOAD="1",
+        )
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        self.assertEqual(warning_ids(result.stdout + result.stderr), [])
+
+    def test_https_without_preload_only_asks_about_preload(self):
+        result = manage("check", "--deploy", DJANGO_SECRET_KEY=STRONG_KEY, DJANGO_ALLOWED_HOSTS="app.example.com", DJANGO_HTTPS="1")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(warning_ids(result.stdout + result.stderr), ["security.W021"])
+
+    def test_environment_is_read(self):
+        code = (
+            "from django.conf import settings as s;"
+            "print(s.ALLOWED_HOSTS, s.RELEASE_ID, s.DATABASES['default']['HOST'], s.DATABASES['default']['NAME'])"
+        )
+        result = manage(
+            "shell", "-c", code,
+            DJANGO_SECRET_KEY=STRONG_KEY, DJANGO_ALLOWED_HOSTS="a.example, b.example",
+            RELEASE_ID="r42", POSTGRES_HOST="db.internal", POSTGRES_DB="shop",
+        )
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(
+            result.stdout.strip(),
+            "['a.example', 'b.example', 'localhost', '127.0.0.1'] r42 db.internal shop",
+        )
