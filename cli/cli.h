@@ -115,5 +115,6 @@ void cli_info(struct cli_ctx *ctx, const char *fmt, ...) __attribute__((format(p
 int cmd_help(struct cli_ctx *ctx);
 int cmd_version(struct cli_ctx *ctx);
 int cmd_completion(struct cli_ctx *ctx);
+int cmd_api(struct cli_ctx *ctx);
 
 #endif

@@ -39,6 +39,15 @@ const struct cli_command cli_commands[] = {
 	  "Prints craftctl's version: the release number and, when built from git, the\n"
 	  "commit it was built from.",
 	  NULL },
+	{ "api", cmd_api, CLI_CMD_POSITIONAL, "one signed AWS Query API call; prints the response",
+	  "SERVICE ACTION [Key=Value...]",
+	  "Signs and sends one AWS Query API call (services: ec2, sts) and prints the\n"
+	  "response body. Action and Version are filled in. An AWS error prints\n"
+	  "'<Code>: <Message> (request id ...)' and exits 1. -vv prints each request's\n"
+	  "canonical form and string to sign on stderr (never the secret or the token).\n"
+	  "Example: craftctl api ec2 DescribeVpcs Filter.1.Name=tag-key "
+	  "Filter.1.Value.1=craftctl:stack",
+	  NULL },
 	{ NULL, NULL, 0, NULL, NULL, NULL, NULL },
 };
 

@@ -85,8 +85,7 @@ void craft_sigv4_amz_date(char out[17], time_t when)
 		snprintf(out, 17, "%s", "19700101T000000Z");
 }
 
-craft_code craft_sigv4_uri_encode(struct craft_buf *out, const char *s, size_t len,
-                                  int keep_slash)
+craft_code craft_sigv4_uri_encode(struct craft_buf *out, const char *s, size_t len, int keep_slash)
 {
 	size_t start = 0;
 	craft_code rc = CRAFT_OK;
@@ -315,7 +314,7 @@ craft_code craft_sigv4_canonical_query(struct craft_buf *out, const char *query)
 }
 
 struct hdr {
-	char *name; /* lowercase */
+	char *name;  /* lowercase */
 	char *value; /* trimmed, inner whitespace runs collapsed */
 	int order;
 };
@@ -411,8 +410,7 @@ static craft_code canonical_headers(struct craft_buf *block, struct craft_buf *s
 		if (first) {
 			rc = craft_buf_printf(block, "%s:", h[i].name);
 			if (rc == CRAFT_OK)
-				rc = craft_buf_printf(signed_list, "%s%s", i ? ";" : "",
-				                      h[i].name);
+				rc = craft_buf_printf(signed_list, "%s%s", i ? ";" : "", h[i].name);
 		} else {
 			rc = craft_buf_addch(block, ',');
 		}
@@ -545,10 +543,10 @@ craft_code craft_sigv4_sign(const struct craft_sigv4_request *req,
 		if (rc == CRAFT_OK)
 			rc = add_query_param(&out->query_add, "X-Amz-Signature", out->signature);
 	} else if (rc == CRAFT_OK) {
-		rc = craft_buf_printf(&out->authorization,
-		                      "AWS4-HMAC-SHA256 Credential=%s, SignedHeaders=%s, Signature=%s",
-		                      craft_buf_str(&cred), craft_buf_str(&out->signed_headers),
-		                      out->signature);
+		rc = craft_buf_printf(
+		        &out->authorization,
+		        "AWS4-HMAC-SHA256 Credential=%s, SignedHeaders=%s, Signature=%s",
+		        craft_buf_str(&cred), craft_buf_str(&out->signed_headers), out->signature);
 		if (token)
 			out->add[out->nadd++] =
 			        (struct craft_sigv4_header){ "X-Amz-Security-Token", token };
@@ -556,9 +554,9 @@ craft_code craft_sigv4_sign(const struct craft_sigv4_request *req,
 		if (p->sign_body)
 			out->add[out->nadd++] = (struct craft_sigv4_header){ "x-amz-content-sha256",
 				                                             out->payload_hash };
-		out->add[out->nadd++] = (struct craft_sigv4_header){
-			"Authorization", craft_buf_str(&out->authorization)
-		};
+		out->add[out->nadd++] =
+		        (struct craft_sigv4_header){ "Authorization",
+			                             craft_buf_str(&out->authorization) };
 	}
 	craft_buf_release(&hblock);
 	craft_buf_release(&query);

@@ -63,11 +63,11 @@ struct craft_sigv4_result {
 	struct craft_buf canonical_request;
 	struct craft_buf string_to_sign;
 	char signature[65];
-	char amz_date[17];       /* 20150830T123600Z */
-	char payload_hash[65];   /* hex, or UNSIGNED-PAYLOAD */
-	struct craft_buf signed_headers;  /* "host;x-amz-date" */
-	struct craft_buf authorization;   /* header mode: the Authorization value */
-	struct craft_buf query_add;       /* presign: "X-Amz-Algorithm=...&X-Amz-Signature=..." */
+	char amz_date[17];               /* 20150830T123600Z */
+	char payload_hash[65];           /* hex, or UNSIGNED-PAYLOAD */
+	struct craft_buf signed_headers; /* "host;x-amz-date" */
+	struct craft_buf authorization;  /* header mode: the Authorization value */
+	struct craft_buf query_add;      /* presign: "X-Amz-Algorithm=...&X-Amz-Signature=..." */
 	/* Header mode: headers to add to the request, in order. Borrowed from
 	 * the result and the params. */
 	struct craft_sigv4_header add[CRAFT_SIGV4_MAX_ADD];
@@ -85,8 +85,7 @@ craft_code craft_sigv4_sign(const struct craft_sigv4_request *req,
 /* Stages, exported for tests and tools. */
 /* RFC 3986 encoding as AWS canonicalises: A-Z a-z 0-9 - _ . ~ kept (and '/'
  * when keep_slash), every other byte %XX in uppercase. */
-craft_code craft_sigv4_uri_encode(struct craft_buf *out, const char *s, size_t len,
-                                  int keep_slash);
+craft_code craft_sigv4_uri_encode(struct craft_buf *out, const char *s, size_t len, int keep_slash);
 craft_code craft_sigv4_canonical_uri(struct craft_buf *out, const char *path, int normalize);
 craft_code craft_sigv4_canonical_query(struct craft_buf *out, const char *query);
 void craft_sigv4_signing_key(unsigned char key[32], const char *secret, const char *date8,

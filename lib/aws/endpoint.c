@@ -1,0 +1,172 @@
+#include "aws/endpoint.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "aws/profile.h"
+#include "core/env.h"
+
+const struct craft_aws_service craft_aws_services[] = {
+	{ "ec2", "2016-11-15", "ec2", "EC2" },
+	{ "sts", "2011-06-15", "sts", "STS" },
+	{ NULL, NULL, NULL, NULL },
+};
+
+const struct craft_aws_service *craft_aws_service_find(const char *name)
+{
+	for (const struct craft_aws_service *s = craft_aws_services; name && s->name; s++)
+		if (strcmp(s->name, name) == 0)
+			return s;
+	return NULL;
+}
+
+craft_code craft_endpoint_check_region(const char *region, struct craft_err *err)
+{
+	size_t len = region ? strlen(region) : 0;
+	int ok = len > 0 && len <= 63 && region[0] != '-' && region[len - 1] != '-';
+
+	for (size_t i = 0; ok && i < len; i++) {
+		char c = region[i];
+
+		ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+	}
+	if (!ok)
+		return craft_err_set(err, CRAFT_EUSAGE,
+		                     "invalid region '%.100s': expected a name like us-east-2",
+		                     region ? region : "");
+	return CRAFT_OK;
+}
+
+static int copy(char *out, size_t cap, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n >= cap)
+		return 0;
+	memcpy(out, s, n + 1);
+	return 1;
+}
+
+craft_code craft_endpoint_region(char *out, size_t cap, const char *opt_region,
+                                 const struct craft_profile_file *config, const char *profile,
+                                 struct craft_err *err)
+{
+	const char *r = opt_region;
+	const char *from = "--region";
+
+	if (!r || !*r) {
+		r = craft_env_get("AWS_REGION");
+		from = "AWS_REGION";
+	}
+	if (!r) {
+		r = craft_env_get("AWS_DEFAULT_REGION");
+		from = "AWS_DEFAULT_REGION";
+	}
+	if (!r && config) {
+		r = craft_profile_get(config, profile ? profile : "default", "region");
+		from = "the profile's region";
+	}
+	if (!r || !*r)
+		return craft_err_set(
+		        err, CRAFT_EUSAGE,
+		        "no AWS region: use --region, AWS_REGION or the profile's region");
+	if (craft_endpoint_check_region(r, err) != CRAFT_OK)
+		return craft_err_prefix(err, "%s", from);
+	if (!copy(out, cap, r))
+		return craft_err_set(err, CRAFT_EUSAGE, "region name too long");
+	return CRAFT_OK;
+}
+
+craft_code craft_endpoint_parse_url(struct craft_endpoint *out, const char *url,
+                                    struct craft_err *err)
+{
+	const char *rest, *slash;
+	size_t hl;
+
+	if (!copy(out->url, sizeof(out->url), url))
+		return craft_err_set(err, CRAFT_EUSAGE, "endpoint url too long");
+	if (strncasecmp(url, "https://", 8) == 0) {
+		copy(out->scheme, sizeof(out->scheme), "https");
+		rest = url + 8;
+	} else if (strncasecmp(url, "http://", 7) == 0) {
+		copy(out->scheme, sizeof(out->scheme), "http");
+		rest = url + 7;
+	} else {
+		return craft_err_set(err, CRAFT_EUSAGE,
+		                     "invalid endpoint url '%.200s': expected http:// or https://",
+		                     url);
+	}
+	slash = strpbrk(rest, "/?#");
+	hl = slash ? (size_t)(slash - rest) : strlen(rest);
+	if (hl == 0 || hl >= sizeof(out->host) || memchr(rest, '@', hl) || memchr(rest, ' ', hl))
+		return craft_err_set(err, CRAFT_EUSAGE, "invalid endpoint url '%.200s': bad host",
+		                     url);
+	memcpy(out->host, rest, hl);
+	out->host[hl] = '\0';
+	/* The Host header leaves out a default port, as HTTP clients send it. */
+	if (strcmp(out->scheme, "https") == 0 && hl > 4 && strcmp(out->host + hl - 4, ":443") == 0)
+		out->host[hl - 4] = '\0';
+	else if (strcmp(out->scheme, "http") == 0 && hl > 3 &&
+	         strcmp(out->host + hl - 3, ":80") == 0)
+		out->host[hl - 3] = '\0';
+	if (slash && *slash == '/') {
+		size_t pl = strcspn(slash, "?#");
+
+		if (pl >= sizeof(out->path))
+			return craft_err_set(err, CRAFT_EUSAGE, "endpoint url path too long");
+		memcpy(out->path, slash, pl);
+		out->path[pl] = '\0';
+	} else {
+		copy(out->path, sizeof(out->path), "/");
+	}
+	return CRAFT_OK;
+}
+
+static int truthy(const char *v)
+{
+	return v && strcasecmp(v, "true") == 0;
+}
+
+craft_code craft_endpoint_resolve(struct craft_endpoint *out, const struct craft_aws_service *svc,
+                                  const char *region, const char *opt_url,
+                                  const struct craft_profile_file *config, const char *profile,
+                                  struct craft_err *err)
+{
+	const char *prof = profile ? profile : "default";
+	const char *url = NULL;
+	char envname[64], std[512];
+	int ignore = truthy(craft_env_get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"));
+
+	memset(out, 0, sizeof(*out));
+	if (!ignore && config)
+		ignore = truthy(craft_profile_get(config, prof, "ignore_configured_endpoint_urls"));
+	if (opt_url && *opt_url) {
+		url = opt_url;
+		out->from = "--endpoint-url";
+	}
+	if (!url && !ignore) {
+		snprintf(envname, sizeof(envname), "AWS_ENDPOINT_URL_%s", svc->env_id);
+		url = craft_env_get(envname);
+		out->from = "AWS_ENDPOINT_URL_<SERVICE>";
+		if (!url) {
+			url = craft_env_get("AWS_ENDPOINT_URL");
+			out->from = "AWS_ENDPOINT_URL";
+		}
+		if (!url && config) {
+			url = craft_profile_get(config, prof, "endpoint_url");
+			out->from = "the profile's endpoint_url";
+		}
+	}
+	if (!url) {
+		if (craft_endpoint_check_region(region, err) != CRAFT_OK)
+			return CRAFT_EUSAGE;
+		snprintf(std, sizeof(std), "https://%s.%s.amazonaws.com%s", svc->name, region,
+		         strncmp(region, "cn-", 3) == 0 ? ".cn" : "");
+		url = std;
+		out->from = "the standard endpoint";
+	}
+	if (craft_endpoint_parse_url(out, url, err) != CRAFT_OK)
+		return craft_err_prefix(err, "%s", out->from);
+	return CRAFT_OK;
+}
