@@ -1,0 +1,211 @@
+"""Simulated instance hosts: SSH host keys, cloud-init console, real sshd.
+
+Every instance gets real host keys (ECDSA, ED25519, RSA 3072) made by
+ssh-keygen in its own temporary directory, so its console output carries
+genuine cloud-init fingerprint and key blocks. With --ssh-instances the
+simulator also runs a real OpenSSH sshd per instance on the instance's
+loopback address (and one more per associated Elastic IP), authorising the
+instance's key pair and keys pushed by SendSSHPublicKey.
+"""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+KEY_TYPES = [("ecdsa", ["-t", "ecdsa", "-b", "256"]),
+             ("ed25519", ["-t", "ed25519"]),
+             ("rsa", ["-t", "rsa", "-b", "3072"])]
+
+SSHD = "/usr/sbin/sshd"
+
+
+def log(msg):
+    sys.stderr.write(f"awssim: {msg}\n")
+    sys.stderr.flush()
+
+
+class Host:
+    """One instance's host: key directory, console text, sshd processes."""
+
+    def __init__(self, instance_id, hostname, root_dir):
+        self.instance_id = instance_id
+        self.hostname = hostname
+        self.dir = tempfile.mkdtemp(prefix=f"{instance_id}-", dir=root_dir)
+        self.fingerprints = []   # lines "256 SHA256:... root@host (ED25519)"
+        self.public_keys = []    # lines "ssh-ed25519 AAAA... root@host"
+        self.ready = threading.Event()
+        self.error = None
+        self.procs = {}          # address -> Popen
+        self.lock = threading.Lock()
+        self.authorized = []     # list of (key line, expires or None)
+        self.closed = False
+
+    def generate_keys(self):
+        try:
+            for name, args in KEY_TYPES:
+                path = os.path.join(self.dir, f"ssh_host_{name}_key")
+                subprocess.run(["ssh-keygen", "-q", *args, "-N", "",
+                                "-C", f"root@{self.hostname}", "-f", path],
+                               check=True, stdin=subprocess.DEVNULL,
+                               stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE)
+                fp = subprocess.run(["ssh-keygen", "-l", "-E", "sha256",
+                                     "-f", path + ".pub"], check=True,
+                                    capture_output=True, text=True)
+                self.fingerprints.append(fp.stdout.strip())
+                with open(path + ".pub", encoding="ascii") as f:
+                    self.public_keys.append(f.read().strip())
+        except (OSError, subprocess.CalledProcessError) as e:
+            self.error = f"ssh-keygen failed: {e}"
+            log(f"{self.instance_id}: {self.error}")
+        self.ready.set()
+
+    def console_text(self, boot_time, private_ip):
+        stamp = time.strftime("%b %e %H:%M:%S", time.gmtime(boot_time))
+        pre = f"<14>{stamp} cloud-init: "
+        out = [
+            "[    0.000000] Linux version 6.8.0-1015-aws (buildd@lcy02-amd64-046) "
+            "(gcc 13.2.0) #16-Ubuntu SMP",
+            "[    0.000000] Command line: BOOT_IMAGE=/boot/vmlinuz root=LABEL=cloudimg-rootfs ro console=tty1 console=ttyS0",
+            f"[    4.218000] cloud-init[512]: Cloud-init v. 24.1.3 running 'init' at "
+            f"{time.strftime('%a, %d %b %Y %H:%M:%S +0000', time.gmtime(boot_time))}.",
+            f"[    4.300000] cloud-init[512]: ci-info: | ens5 | True | {private_ip} |",
+            "[    6.100000] cloud-init[512]: Generating public/private rsa key pair.",
+            f"{pre}#############################################################",
+            f"{pre}-----BEGIN SSH HOST KEY FINGERPRINTS-----",
+        ]
+        out += [pre + fp for fp in self.fingerprints]
+        out += [
+            f"{pre}-----END SSH HOST KEY FINGERPRINTS-----",
+            f"{pre}#############################################################",
+            "-----BEGIN SSH HOST KEY KEYS-----",
+        ]
+        out += self.public_keys
+        out += [
+            "-----END SSH HOST KEY KEYS-----",
+            f"[    9.000000] cloud-init[700]: Cloud-init v. 24.1.3 finished at "
+            f"{time.strftime('%a, %d %b %Y %H:%M:%S +0000', time.gmtime(boot_time + 9))}."
+            " Datasource DataSourceEc2Local.  Up 9.00 seconds",
+            "",
+        ]
+        return "\r\n".join(out)
+
+    # ---------------------------------------------------------------- sshd
+
+    def set_authorized(self, keys):
+        """keys: list of (public key line, expires epoch or None)."""
+        with self.lock:
+            self.authorized = list(keys)
+            self._write_authorized()
+
+    def expire_keys(self, now):
+        with self.lock:
+            keep = [(k, e) for k, e in self.authorized if e is None or e > now]
+            if len(keep) != len(self.authorized):
+                self.authorized = keep
+                self._write_authorized()
+
+    def _write_authorized(self):
+        path = os.path.join(self.dir, "authorized_keys")
+        tmp = path + ".tmp"
+        with open(tmp, "w", encoding="ascii") as f:
+            for k, _ in self.authorized:
+                f.write(k.strip() + "\n")
+        os.replace(tmp, path)
+
+    def _config(self, address, port):
+        tag = address.replace(".", "_")
+        path = os.path.join(self.dir, f"sshd_config_{tag}")
+        lines = [f"Port {port}", f"ListenAddress {address}"]
+        lines += [f"HostKey {os.path.join(self.dir, f'ssh_host_{n}_key')}"
+                  for n, _ in KEY_TYPES]
+        lines += [
+            f"AuthorizedKeysFile {os.path.join(self.dir, 'authorized_keys')}",
+            "PermitRootLogin prohibit-password",
+            "PubkeyAuthentication yes",
+            "PasswordAuthentication no",
+            "KbdInteractiveAuthentication no",
+            "StrictModes no",
+            "UsePAM no",
+            "PrintMotd no",
+            f"PidFile {os.path.join(self.dir, f'sshd_{tag}.pid')}",
+            "Subsystem sftp internal-sftp",
+            "LogLevel INFO",
+        ]
+        with open(path, "w", encoding="ascii") as f:
+            f.write("\n".join(lines) + "\n")
+        return path
+
+    def start_sshd(self, address, port):
+        """Start an sshd on address:port; return True once it accepts."""
+        with self.lock:
+            if self.closed or address in self.procs:
+                return address in self.procs
+            if os.geteuid() == 0 and not os.path.isdir("/run/sshd"):
+                # sshd's privilege separation directory, which the
+                # openssh-server package creates at boot.
+                os.makedirs("/run/sshd", mode=0o755, exist_ok=True)
+            conf = self._config(address, port)
+            logpath = os.path.join(self.dir, f"sshd_{address}.log")
+            logf = open(logpath, "ab")
+            try:
+                proc = subprocess.Popen([SSHD, "-D", "-e", "-f", conf],
+                                        stdin=subprocess.DEVNULL,
+                                        stdout=logf, stderr=logf,
+                                        start_new_session=True)
+            finally:
+                logf.close()
+            self.procs[address] = proc
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                break
+            try:
+                with socket.create_connection((address, port), timeout=0.5):
+                    log(f"{self.instance_id}: sshd listening on {address}:{port} "
+                        f"(pid {proc.pid})")
+                    return True
+            except OSError:
+                time.sleep(0.05)
+        with open(logpath, encoding="utf-8", errors="replace") as f:
+            detail = f.read().strip().replace("\n", " | ")
+        log(f"ERROR: {self.instance_id}: sshd could not listen on "
+            f"{address}:{port} (is the port taken? try --ssh-port): {detail}")
+        self.stop_sshd(address)
+        return False
+
+    def stop_sshd(self, address):
+        with self.lock:
+            proc = self.procs.pop(address, None)
+        if proc is None:
+            return
+        if proc.poll() is None:
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            try:
+                proc.wait(timeout=3)
+            except subprocess.TimeoutExpired:
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                proc.wait()
+
+    def stop_all(self):
+        with self.lock:
+            self.closed = True
+            addrs = list(self.procs)
+        for a in addrs:
+            self.stop_sshd(a)
+
+    def destroy(self):
+        self.stop_all()
+        shutil.rmtree(self.dir, ignore_errors=True)
