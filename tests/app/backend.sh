@@ -17,14 +17,4 @@ cd "$root/app/backend" || exit 1
 /usr/bin/python3 -W error::RuntimeWarning manage.py test --noinput -v 2 "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 
-ran=$(sed -n 's/^Ran \([0-9]*\) tests\{0,1\}.*/\1/p' "$log" | tail -n 1)
-failures=$(sed -n 's/^FAILED (.*failures=\([0-9]*\).*/\1/p' "$log" | tail -n 1)
-errors=$(sed -n 's/^FAILED (.*errors=\([0-9]*\).*/\1/p' "$log" | tail -n 1)
-failed=$(( ${failures:-0} + ${errors:-0} ))
-if [ -z "$ran" ]; then
-  ran=0
-  [ "$failed" -gt 0 ] || failed=1
-fi
-[ "$status" -eq 0 ] || [ "$failed" -gt 0 ] || failed=1
-echo "$((ran - failed < 0 ? 0 : ran - failed)) passed, $failed failed"
-[ "$status" -eq 0 ] && [ "$failed" -eq 0 ]
+app_unittest_summary "$log" "$status"

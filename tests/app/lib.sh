@@ -96,3 +96,20 @@ app_cleanup() {
     rm -rf "$APP_TMP"
   fi
 }
+
+# Prints "N passed, N failed" from a Python unittest/Django log and returns
+# non-zero when the run failed. Usage: app_unittest_summary LOG STATUS
+app_unittest_summary() {
+  local log=$1 status=$2 ran failures errors failed
+  ran=$(sed -n 's/^Ran \([0-9]*\) tests\{0,1\}.*/\1/p' "$log" | tail -n 1)
+  failures=$(sed -n 's/^FAILED (.*failures=\([0-9]*\).*/\1/p' "$log" | tail -n 1)
+  errors=$(sed -n 's/^FAILED (.*errors=\([0-9]*\).*/\1/p' "$log" | tail -n 1)
+  failed=$((${failures:-0} + ${errors:-0}))
+  if [ -z "$ran" ]; then
+    ran=0
+    [ "$failed" -gt 0 ] || failed=1
+  fi
+  [ "$status" -eq 0 ] || [ "$failed" -gt 0 ] || failed=1
+  echo "$((ran - failed < 0 ? 0 : ran - failed)) passed, $failed failed"
+  [ "$status" -eq 0 ] && [ "$failed" -eq 0 ]
+}
