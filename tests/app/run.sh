@@ -5,7 +5,7 @@
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 
-all=(backend frontend compose)
+all=(backend frontend compose e2e)
 if [ $# -gt 0 ]; then suites=("$@"); else suites=("${all[@]}"); fi
 
 passed=0

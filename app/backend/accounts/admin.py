@@ -17,6 +17,10 @@ class TokenAdmin(admin.ModelAdmin):
     readonly_fields = ("key_hash", "prefix", "created_at", "last_used_at")
     actions = ["revoke_tokens"]
 
+    # Tokens come from /api/auth/login only: the raw key is never stored.
+    def has_add_permission(self, request):
+        return False
+
     @admin.action(description="Revoke selected tokens")
     def revoke_tokens(self, request, queryset):
         for token in queryset:
