@@ -200,29 +200,32 @@ def invocations_in(script):
     return found
 
 
-def doc_code_lines(path):
-    """Shell lines from fenced sh/bash/shell/console code blocks."""
+def doc_code_blocks(path):
+    """(first line number, shell text) of each fenced sh/bash/shell/console
+    code block; console blocks keep only their "$ " command lines."""
     if not os.path.exists(path):
         return []
-    lines = []
+    blocks = []
     fence = None
     with open(path, encoding="utf-8") as f:
         for n, line in enumerate(f, 1):
             m = re.match(r"^\s*(```+|~~~+)\s*([\w-]*)", line)
             if m and fence is None:
-                fence = (m.group(1), m.group(2).lower())
+                fence = (m.group(1), m.group(2).lower(), n + 1, [])
                 continue
             if fence and line.strip().startswith(fence[0]):
+                if fence[1] in ("sh", "bash", "shell", "console"):
+                    blocks.append((fence[2], "\n".join(fence[3])))
                 fence = None
                 continue
-            if fence and fence[1] in ("sh", "bash", "shell", "console"):
+            if fence:
                 text = line.rstrip("\n")
                 if fence[1] == "console":
                     if not text.lstrip().startswith("$ "):
                         continue
                     text = text.lstrip()[2:]
-                lines.append((n, text))
-    return lines
+                fence[3].append(text)
+    return blocks
 
 
 class Cli:
@@ -382,7 +385,7 @@ def check_invocation(rep, cli, where, line, args):
                     f"this build yet ({detail})")
 
 
-def check_craftctl(rep, files, repo, binary):
+def check_craftctl(rep, files, repo, binary, docs=True):
     try:
         cli = Cli(binary)
     except (OSError, RuntimeError) as e:
@@ -397,12 +400,12 @@ def check_craftctl(rep, files, repo, binary):
             for line, args in invocations_in(str(step["run"])):
                 total += 1
                 check_invocation(rep, cli, step_label(path, job_id, i, step), line, args)
-    for doc_path in ("docs/github-actions.md", "README.md"):
+    for doc_path in ("docs/github-actions.md", "README.md") if docs else ():
         full = os.path.join(repo, doc_path)
-        for n, text in doc_code_lines(full):
+        for n, text in doc_code_blocks(full):
             for line, args in invocations_in(text):
                 total += 1
-                check_invocation(rep, cli, f"{doc_path}:{n}", line, args)
+                check_invocation(rep, cli, f"{doc_path} (block at line {n})", line, args)
     rep.check(total > 0, f"craftctl: found {total} invocations to check",
               "none found: the extraction is broken")
 
@@ -704,6 +707,18 @@ def check_structure(rep, repo, wf):
     rep.check(len(des) == 1 and runs(des[0][2], r"--yes"),
               "structure destroy.yml: one step runs `craftctl destroy --yes`")
 
+    # Every variable and secret a workflow reads is documented.
+    doc_path = os.path.join(repo, "docs/github-actions.md")
+    doc = open(doc_path, encoding="utf-8").read() if os.path.exists(doc_path) else ""
+    used = set()
+    for name in ("ci.yml", "deploy.yml", "destroy.yml"):
+        with open(os.path.join(wf, name), encoding="utf-8") as f:
+            used |= set(re.findall(r"\b(?:vars|secrets)\.([A-Za-z_][A-Za-z0-9_]*)", f.read()))
+    undocumented = sorted(u for u in used if f"`{u}`" not in doc)
+    rep.check(used and not undocumented,
+              f"structure docs/github-actions.md: documents every variable and secret ({', '.join(sorted(used))})",
+              f"undocumented: {undocumented}")
+
     # ci.yml
     on = ci.get("on") or {}
     rep.check("push" in on and "pull_request" in on, "structure ci.yml: on every push and pull request")
@@ -755,7 +770,7 @@ def main():
             check_shell(rep, files, repo)
         elif c == "craftctl":
             check_craftctl(rep, files, repo, os.path.abspath(os.path.join(repo, args.bin))
-                           if not os.path.isabs(args.bin) else args.bin)
+                           if not os.path.isabs(args.bin) else args.bin, docs=not args.files)
         elif c == "security":
             extra = []
             if not args.files:

@@ -9,7 +9,8 @@
 #  3. fixtures/: broken workflows each check must reject (so none of the
 #     checks above can pass by accident), and mutated copies of the real
 #     workflows that the structure and paths checks must reject;
-#  4. the scripts the workflows run (.github/scripts/, smoke.sh).
+#  4. the scripts the workflows run (.github/scripts/), and smoke.sh against
+#     the real backend on a private PostgreSQL.
 # Prints "N passed, N failed, N skipped" (skipped = PENDING: a craftctl
 # command or a file another area has not landed yet) and exits non-zero on
 # any failure.
@@ -139,6 +140,7 @@ mutate "compose stack left running" ci.yml '/^      - name: Tear down/,$d' \
 
 echo "--- the scripts the workflows run"
 tally "scripts-test.sh" "$here/scripts-test.sh"
+tally "smoke-local.sh" "$here/smoke-local.sh"
 
 echo
 echo "$pass passed, $fail failed, $pend skipped"

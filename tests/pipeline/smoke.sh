@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Usage: smoke.sh BASE_URL        e.g. smoke.sh http://127.0.0.1:80
+# Environment: SMOKE_TRIES (health attempts, 3 s apart, default 10),
+# SMOKE_FRONTEND=0 to skip the check that / serves the front end.
 # Smoke-tests a running stack the way a user meets it (through Nginx in
 # CI): health, register, login, me, plus the refusals that prove auth is
 # on (me without a token, login with a wrong password). A fresh random user
@@ -33,10 +35,10 @@ json() {
 }
 
 # Health, with a few retries: the stack may have just come up.
-for _ in 1 2 3 4 5 6 7 8 9 10; do
+for ((try = 1; try <= ${SMOKE_TRIES:-10}; try++)); do
   req GET /api/health
   [ "$status" = 200 ] && break
-  sleep 3
+  [ "$try" -lt "${SMOKE_TRIES:-10}" ] && sleep 3
 done
 if [ "$status" = 200 ] && [ "$(json 'j["status"]')" = ok ] && [ "$(json 'j["database"]')" = ok ]; then
   ok "GET /api/health: 200, status ok, database ok (release $(json 'j.get("release")'))"
