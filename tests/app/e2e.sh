@@ -132,6 +132,7 @@ check "security headers once each on the app" security_headers_once "$edge/"
 check "security headers once each on the API" security_headers_once "$edge/api/health"
 check "security headers once each on the admin" security_headers_once "$edge/admin/login/"
 check "request size limit" [ "$(head -c 11000000 /dev/zero | status -X POST --data-binary @- -H 'Content-Type: application/json' "$edge/api/auth/register")" = 413 ]
+check "a Host the backend does not know is refused (400)" [ "$(status -H 'Host: unknown.example' "$edge/api/health")" = 400 ]
 check "unknown API path is the backend's JSON 404" [ "$(body "$edge/api/nope")" = '{"detail": "not found"}' ]
 body -H 'X-Forwarded-For: 203.0.113.7' -H "Host: localhost:$EDGE_PORT" "$edge/api/health?xff-probe" > /dev/null
 sleep 0.3

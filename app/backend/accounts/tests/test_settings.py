@@ -5,7 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from django.test import SimpleTestCase
+from django.test import SimpleTestCase, TestCase
 
 BACKEND = Path(__file__).resolve().parents[2]
 STRONG_KEY = "k3y-" + "x7Qp2Lm9Zr4Tv8Wn1Bc6Hd5Jf0Gs3Ky" * 2
@@ -26,6 +26,19 @@ def manage(*args, **env_overrides):
 
 def warning_ids(output):
     return sorted(set(re.findall(r"\((security\.\w+)\)", output)))
+
+
+class MigrationsTests(TestCase):
+    def test_models_and_migrations_agree(self):
+        from io import StringIO
+
+        from django.core.management import call_command
+
+        out = StringIO()
+        try:
+            call_command("makemigrations", "--check", "--dry-run", stdout=out, stderr=out)
+        except SystemExit:
+            self.fail("models changed without a migration:\n" + out.getvalue())
 
 
 class DeploySettingsTests(SimpleTestCase):
