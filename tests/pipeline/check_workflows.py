@@ -627,7 +627,9 @@ def find_steps(doc, pred):
 
 
 def runs(step, pattern):
-    return "run" in step and re.search(pattern, str(step["run"]), re.M) is not None
+    """Whether the step's script (continuation lines joined) matches."""
+    return "run" in step and re.search(
+        pattern, "\n".join(logical_lines(str(step["run"]))), re.M) is not None
 
 
 def uses(step, action):

@@ -234,18 +234,28 @@ else
 fi
 
 # ---- compose-env.sh
-printf 'POSTGRES_DB=app\nPOSTGRES_PASSWORD=\nDJANGO_SECRET_KEY=\n# comment\nDJANGO_ALLOWED_HOSTS=\nAPI_TOKEN=set\n' > "$tmp/env.example"
+printf 'POSTGRES_DB=app\nPOSTGRES_PASSWORD=\nDJANGO_SECRET_KEY=change-me-django-secret-key\n# comment\nDJANGO_ALLOWED_HOSTS=\nAPI_TOKEN=set\n' > "$tmp/env.example"
 "$scripts/compose-env.sh" "$tmp/env.example" > "$tmp/env1"
 "$scripts/compose-env.sh" "$tmp/env.example" > "$tmp/env2"
 if grep -qx "POSTGRES_DB=app" "$tmp/env1" && grep -qE "^POSTGRES_PASSWORD=[0-9a-f]{48}$" "$tmp/env1" && grep -qE "^DJANGO_SECRET_KEY=[0-9a-f]{48}$" "$tmp/env1" && grep -qx "DJANGO_ALLOWED_HOSTS=" "$tmp/env1" && grep -qx "API_TOKEN=set" "$tmp/env1" && grep -qx "# comment" "$tmp/env1"; then
-  ok "compose-env: empty secrets get random values, the rest is copied"
+  ok "compose-env: empty and change-me secrets get random values, the rest is copied"
 else
-  bad "compose-env: empty secrets get random values, the rest is copied"
+  bad "compose-env: empty and change-me secrets get random values, the rest is copied"
 fi
 if ! cmp -s "$tmp/env1" "$tmp/env2"; then
   ok "compose-env: fresh values each run"
 else
   bad "compose-env: fresh values each run"
+fi
+
+if [ -f .env.example ]; then
+  "$scripts/compose-env.sh" .env.example > "$tmp/real.env"
+  if ! grep -qiE '^[a-z_0-9]+=.*change-me' "$tmp/real.env" && grep -qE '^POSTGRES_PASSWORD=[0-9a-f]{48}$' "$tmp/real.env" \
+    && grep -qE '^DJANGO_SECRET_KEY=[0-9a-f]{48}$' "$tmp/real.env"; then
+    ok "compose-env: the repository's .env.example leaves no placeholder secret"
+  else
+    bad "compose-env: placeholders left from .env.example: $(grep -iE '^[a-z_0-9]+=.*change-me' "$tmp/real.env")"
+  fi
 fi
 
 echo "scripts-test: $pass ok, $fail failed"
