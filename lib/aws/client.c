@@ -141,6 +141,28 @@ craft_code craft_aws_client_new(struct craft_aws_client **out, const struct craf
 	if (rc != CRAFT_OK)
 		goto fail;
 	prof = craft_aws_profile_name(c->profile);
+	if (c->profile && !craft_profile_has(&config, prof)) {
+		/* An explicit profile must exist somewhere, as the AWS CLI rules. */
+		struct craft_profile_file creds;
+		char cpath[1024];
+		int found;
+
+		craft_profile_init(&creds, 0);
+		craft_aws_credentials_path(cpath, sizeof(cpath));
+		rc = craft_profile_load(&creds, cpath, err);
+		found = rc == CRAFT_OK && craft_profile_has(&creds, prof);
+		craft_profile_release(&creds);
+		if (rc != CRAFT_OK && rc != CRAFT_ENOTFOUND)
+			goto fail;
+		craft_err_init(err);
+		if (!found) {
+			rc = craft_err_set(err, CRAFT_ECONFIG,
+			                   "profile '%s' not found in '%s' or '%s'", prof, path,
+			                   cpath);
+			goto fail;
+		}
+		rc = CRAFT_OK;
+	}
 	rc = craft_endpoint_region(c->region, sizeof(c->region), opts->region, &config, prof, err);
 	for (int i = 0; rc == CRAFT_OK && i < NSERVICES && craft_aws_services[i].name; i++)
 		rc = craft_endpoint_resolve(&c->ep[i], &craft_aws_services[i], c->region,

@@ -1,0 +1,372 @@
+#!/usr/bin/env bash
+# test-aws: the AWS core against botocore and loopback stand-ins.
+#  - the differential test: random requests signed by craftctl and by botocore
+#  - `craftctl api` end to end against tests/aws/fakeaws.py (which verifies
+#    every signature with botocore): success, AWS errors, usage errors, -vv
+#    never showing the secret or the session token
+#  - every credential provider (env, web identity, shared files,
+#    credential_process, container, IMDSv2), caching and refresh
+#  - region and endpoint precedence, retries, clock skew, paging, concurrency
+#  - a short libFuzzer smoke run of both harnesses
+# Every process started here is stopped by PID on exit.
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+bin=${CRAFTCTL:-build/craftctl}
+tool=${AWSTOOL:-build/tests/awstool}
+fuzz_dir=${FUZZ_DIR:-build/fuzz}
+py=/usr/bin/python3
+pass=0
+fail=0
+pids=()
+tmp=$(mktemp -d)
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+ok() { pass=$((pass + 1)); echo "ok   $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL $1"; }
+
+AK=AKIDFAKEEXAMPLE
+SK='fake/secret+KEY/with/slashes'
+TOKEN='FQoGZXIvYXdzEJr//////////wEaDFAKESESSIONTOKEN+abc/def=='
+mkdir -p "$tmp/home"
+
+# start_fake NAME ARGS...: starts fakeaws.py, sets port_NAME.
+start_fake() {
+  local name=$1
+  shift
+  "$py" tests/aws/fakeaws.py --port-file "$tmp/$name.port" --access-key "$AK" \
+    --secret-key "$SK" "$@" 2>"$tmp/$name.log" &
+  pids+=($!)
+  for _ in $(seq 100); do
+    [ -s "$tmp/$name.port" ] && break
+    sleep 0.05
+  done
+  if [ ! -s "$tmp/$name.port" ]; then
+    echo "cannot start fakeaws $name: $(cat "$tmp/$name.log")"
+    exit 1
+  fi
+}
+
+# clean CMD...: runs CMD with an environment holding no AWS settings but
+# ours: no ~/.aws, no instance metadata lookups off the machine.
+clean() {
+  env -i PATH="$PATH" HOME="$tmp/home" AWS_EC2_METADATA_DISABLED=true \
+    AWS_CONFIG_FILE="$tmp/no-config" AWS_SHARED_CREDENTIALS_FILE="$tmp/no-credentials" "$@"
+}
+
+# expect NAME STATUS PATTERN CMD...: exit status and an output (stdout+stderr) regex.
+expect() {
+  local name=$1 want=$2 pattern=$3
+  shift 3
+  local out rc
+  out=$("$@" 2>&1)
+  rc=$?
+  if [ "$rc" -ne "$want" ]; then
+    bad "$name: exit $rc, want $want; output: ${out:0:1500}"
+  elif ! grep -qE -- "$pattern" <<<"$out"; then
+    bad "$name: output does not match /$pattern/: ${out:0:1500}"
+  else
+    ok "$name"
+  fi
+}
+
+# same NAME ACTUAL WANT: a counter check.
+same() {
+  if [ "$2" -eq "$3" ]; then ok "$1"; else bad "$1: $2, want $3"; fi
+}
+
+stat_of() { # stat_of PORT KEY
+  curl -s "http://127.0.0.1:$1/_fake/stats" | "$py" -c "import json,sys; print(json.load(sys.stdin)['$2'])"
+}
+fault() { # fault PORT JSON
+  curl -s -X POST -d "$2" "http://127.0.0.1:$1/_fake/faults" >/dev/null
+}
+
+start_fake main --region us-east-2 --container-token 'Bearer container-secret' \
+  --web-token 'oidc.jwt.token' --vpcs 5
+start_fake tok --region us-east-2 --session-token "$TOKEN"
+start_fake eu --region eu-west-1
+start_fake short --region us-east-2 --cred-ttl 200 --container-token 'Bearer c'
+port_main=$(cat "$tmp/main.port")
+port_tok=$(cat "$tmp/tok.port")
+port_eu=$(cat "$tmp/eu.port")
+port_short=$(cat "$tmp/short.port")
+M="http://127.0.0.1:$port_main"
+ENVCREDS=(AWS_ACCESS_KEY_ID="$AK" AWS_SECRET_ACCESS_KEY="$SK")
+
+echo "== differential: craftctl's signer against botocore's SigV4Auth"
+if out=$("$py" tests/aws/sigv4_diff.py --tool "$tool" --count 600); then
+  ok "$out"
+else
+  bad "differential: $out"
+fi
+
+echo "== craftctl api"
+expect "api ec2 DescribeVpcs signs a request botocore verifies" 0 \
+  '<vpcId>vpc-00000000</vpcId>.*<value>caf&amp;é ~x%20y\+z/=</value>' \
+  clean "${ENVCREDS[@]}" "$bin" api ec2 DescribeVpcs --region us-east-2 --endpoint-url "$M" \
+  Filter.1.Name=tag:Name 'Filter.1.Value.1=caf&é ~x%20y+z/='
+for v in '' ' ' '*' 'a=b&c=d' '日本語 😀' "$(printf 'x%.0s' $(seq 3000))" "quote'\"<>" '%' '+'; do
+  expect "filter value '${v:0:20}' verifies" 0 '<DescribeVpcsResponse' \
+    clean "${ENVCREDS[@]}" "$bin" api ec2 DescribeVpcs --region us-east-2 --endpoint-url "$M" \
+    Filter.1.Name=tag:Name "Filter.1.Value.1=$v"
+done
+expect "with AWS_SESSION_TOKEN the token is signed and verifies" 0 '<DescribeVpcsResponse' \
+  clean "${ENVCREDS[@]}" AWS_SESSION_TOKEN="$TOKEN" "$bin" api ec2 DescribeVpcs \
+  --region us-east-2 --endpoint-url "http://127.0.0.1:$port_tok" Filter.1.Name=tag:Name Filter.1.Value.1=x
+expect "without the session token the same call is refused" 1 '^craftctl: AuthFailure: ' \
+  clean "${ENVCREDS[@]}" "$bin" api ec2 DescribeVpcs --region us-east-2 \
+  --endpoint-url "http://127.0.0.1:$port_tok"
+expect "a wrong secret is AuthFailure, exit 1, with the request id" 1 \
+  '^craftctl: AuthFailure: AWS was not able to validate the provided access credentials \(request id req-[0-9a-f]+\)$' \
+  clean AWS_ACCESS_KEY_ID="$AK" AWS_SECRET_ACCESS_KEY=wrong-secret "$bin" api ec2 DescribeVpcs \
+  --region us-east-2 --endpoint-url "$M"
+expect "sts GetCallerIdentity" 0 '<Account>123456789012</Account>' \
+  clean "${ENVCREDS[@]}" "$bin" api sts GetCallerIdentity --region us-east-2 --endpoint-url "$M"
+expect "sts error shape parsed (SignatureDoesNotMatch)" 1 \
+  '^craftctl: SignatureDoesNotMatch: The request signature we calculated does not match.*\(request id req-' \
+  clean AWS_ACCESS_KEY_ID="$AK" AWS_SECRET_ACCESS_KEY=wrong "$bin" api sts GetCallerIdentity \
+  --region us-east-2 --endpoint-url "$M"
+expect "an unknown action is the service's error, not retried" 1 '^craftctl: InvalidAction: ' \
+  clean "${ENVCREDS[@]}" "$bin" api ec2 NoSuchAction --region us-east-2 --endpoint-url "$M"
+
+out=$(clean "${ENVCREDS[@]}" AWS_SESSION_TOKEN="$TOKEN" "$bin" -vv api ec2 DescribeVpcs \
+  --region us-east-2 --endpoint-url "http://127.0.0.1:$port_tok" 2>&1 >/dev/null)
+if grep -q 'canonical request:' <<<"$out" && grep -q 'string to sign:' <<<"$out" &&
+  grep -q '^x-amz-security-token:<redacted>$' <<<"$out" && grep -q '^AWS4-HMAC-SHA256$' <<<"$out"; then
+  ok "-vv prints the canonical request and the string to sign"
+else
+  bad "-vv trace missing: ${out:0:800}"
+fi
+leak=$(clean "${ENVCREDS[@]}" AWS_SESSION_TOKEN="$TOKEN" "$bin" -vv api ec2 DescribeVpcs \
+  --region us-east-2 --endpoint-url "http://127.0.0.1:$port_tok" 2>&1;
+  clean AWS_ACCESS_KEY_ID="$AK" AWS_SECRET_ACCESS_KEY="$SK" AWS_SESSION_TOKEN="$TOKEN" "$bin" -vv --json api ec2 DescribeVpcs \
+  --region us-east-2 --endpoint-url "$M" 2>&1)
+enc_token=$("$py" -c 'import sys,urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$TOKEN")
+if grep -qF -- "$SK" <<<"$leak" || grep -qF -- "$TOKEN" <<<"$leak" || grep -qF -- "$enc_token" <<<"$leak" ||
+  grep -qF -- "${TOKEN:0:24}" <<<"$leak" || grep -qF -- "${SK:0:12}" <<<"$leak"; then
+  bad "-vv output leaks the secret or the session token"
+else
+  ok "-vv (and --json, and an AWS error) never shows the secret or the session token"
+fi
+
+expect "unknown service is a usage error" 2 "unknown service 's3' \\(known: ec2, sts\\)" \
+  clean "${ENVCREDS[@]}" "$bin" api s3 ListBuckets --region us-east-2
+expect "missing action is a usage error" 2 "needs SERVICE and ACTION" \
+  clean "${ENVCREDS[@]}" "$bin" api ec2
+expect "a parameter without '=' is a usage error" 2 "expected Key=Value, got 'Filter'" \
+  clean "${ENVCREDS[@]}" "$bin" api ec2 DescribeVpcs Filter --region us-east-2 --endpoint-url "$M"
+expect "invalid region is a usage error" 2 "invalid region 'us east 1'" \
+  clean "${ENVCREDS[@]}" "$bin" api ec2 DescribeVpcs --region 'us east 1'
+expect "invalid region from AWS_REGION names it" 2 "AWS_REGION: invalid region 'US_EAST_2'" \
+  clean "${ENVCREDS[@]}" AWS_REGION=US_EAST_2 "$bin" api ec2 DescribeVpcs
+expect "no region is a usage error" 2 "no AWS region" \
+  clean "${ENVCREDS[@]}" "$bin" api ec2 DescribeVpcs --endpoint-url "$M"
+expect "a non-http endpoint url is a usage error" 2 "invalid endpoint url 'ftp://x'" \
+  clean "${ENVCREDS[@]}" "$bin" api ec2 DescribeVpcs --region us-east-2 --endpoint-url ftp://x
+expect "TLS is verified: a plain-http server behind https:// fails" 1 "https://127.0.0.1" \
+  clean "${ENVCREDS[@]}" AWS_MAX_ATTEMPTS=1 "$bin" api ec2 DescribeVpcs --region us-east-2 \
+  --endpoint-url "https://127.0.0.1:$port_main"
+
+echo "== region and endpoint precedence"
+E="http://127.0.0.1:$port_eu"
+expect "AWS_REGION beats AWS_DEFAULT_REGION" 0 '<DescribeVpcsResponse' \
+  clean "${ENVCREDS[@]}" AWS_REGION=eu-west-1 AWS_DEFAULT_REGION=us-east-1 "$bin" api ec2 DescribeVpcs --endpoint-url "$E"
+expect "AWS_DEFAULT_REGION is used without AWS_REGION" 0 '<DescribeVpcsResponse' \
+  clean "${ENVCREDS[@]}" AWS_DEFAULT_REGION=eu-west-1 "$bin" api ec2 DescribeVpcs --endpoint-url "$E"
+expect "--region beats AWS_REGION" 0 '<DescribeVpcsResponse' \
+  clean "${ENVCREDS[@]}" AWS_REGION=us-east-1 "$bin" api ec2 DescribeVpcs --region eu-west-1 --endpoint-url "$E"
+expect "a region the server does not expect fails its check" 1 'AuthFailure' \
+  clean "${ENVCREDS[@]}" AWS_REGION=us-east-1 "$bin" api ec2 DescribeVpcs --endpoint-url "$E"
+printf '[default]\nregion = us-west-2\n[profile eu]\nregion = eu-west-1\nendpoint_url = %s\n' "$E" >"$tmp/config-eu"
+expect "the profile's region and endpoint_url" 0 '<DescribeVpcsResponse' \
+  clean "${ENVCREDS[@]}" AWS_CONFIG_FILE="$tmp/config-eu" AWS_PROFILE=eu "$bin" api ec2 DescribeVpcs
+expect "AWS_ENDPOINT_URL_EC2 beats AWS_ENDPOINT_URL and the profile" 0 '<DescribeVpcsResponse' \
+  clean "${ENVCREDS[@]}" AWS_CONFIG_FILE="$tmp/config-eu" AWS_PROFILE=eu \
+  AWS_ENDPOINT_URL="http://127.0.0.1:1" AWS_ENDPOINT_URL_EC2="$E" "$bin" api ec2 DescribeVpcs
+expect "AWS_ENDPOINT_URL beats the profile's endpoint_url" 0 '<DescribeVpcsResponse' \
+  clean "${ENVCREDS[@]}" AWS_CONFIG_FILE="$tmp/config-eu" AWS_PROFILE=eu \
+  AWS_ENDPOINT_URL="$E" AWS_MAX_ATTEMPTS=1 "$bin" api ec2 DescribeVpcs
+expect "AWS_ENDPOINT_URL_STS is for sts only" 0 '<Account>' \
+  clean "${ENVCREDS[@]}" AWS_ENDPOINT_URL_EC2="http://127.0.0.1:1" AWS_ENDPOINT_URL_STS="$M" \
+  "$bin" api sts GetCallerIdentity --region us-east-2
+
+echo "== credential providers"
+printf 'oidc.jwt.token\n' >"$tmp/web-token"
+printf 'wrong.token\n' >"$tmp/bad-web-token"
+base=$(stat_of "$port_main" web_identity)
+expect "web identity: AssumeRoleWithWebIdentity (unsigned), then a call with its credentials" 0 \
+  '<DescribeVpcsResponse' \
+  clean AWS_WEB_IDENTITY_TOKEN_FILE="$tmp/web-token" AWS_ROLE_ARN=arn:aws:iam::123456789012:role/ci \
+  AWS_ROLE_SESSION_NAME=ci-run "$bin" api ec2 DescribeVpcs --region us-east-2 --endpoint-url "$M"
+same "web identity asked STS once" "$(stat_of "$port_main" web_identity)" $((base + 1))
+expect "web identity via AWS_ENDPOINT_URL_STS, the default session name" 0 '<DescribeVpcsResponse' \
+  clean AWS_WEB_IDENTITY_TOKEN_FILE="$tmp/web-token" AWS_ROLE_ARN=arn:aws:iam::123456789012:role/ci \
+  AWS_ENDPOINT_URL_STS="$M" AWS_ENDPOINT_URL_EC2="$M" "$bin" api ec2 DescribeVpcs --region us-east-2
+expect "web identity refused: the STS error, exit 1" 1 \
+  'web identity: AssumeRoleWithWebIdentity for arn:aws:iam::123456789012:role/ci: InvalidIdentityToken' \
+  clean AWS_WEB_IDENTITY_TOKEN_FILE="$tmp/bad-web-token" AWS_ROLE_ARN=arn:aws:iam::123456789012:role/ci \
+  "$bin" api ec2 DescribeVpcs --region us-east-2 --endpoint-url "$M"
+printf '[profile ci]\nweb_identity_token_file = %s\nrole_arn = arn:aws:iam::1:role/x\nregion = us-east-2\n' \
+  "$tmp/web-token" >"$tmp/config-web"
+expect "web identity from the profile" 0 '<DescribeVpcsResponse' \
+  clean AWS_CONFIG_FILE="$tmp/config-web" "$bin" api ec2 DescribeVpcs --profile ci --endpoint-url "$M"
+
+cat >"$tmp/credentials" <<EOF
+[default]
+aws_access_key_id = AKIDWRONG
+aws_secret_access_key = wrong
+
+[dev]
+aws_access_key_id = $AK
+aws_secret_access_key = $SK
+EOF
+cat >"$tmp/config" <<EOF
+[default]
+region = us-east-2
+
+[profile cfg]
+region = us-east-2
+aws_access_key_id=$AK
+aws_secret_access_key=$SK
+
+[profile proc]
+region = us-east-2
+credential_process = $tmp/cred-proc.sh arg1
+
+[profile badproc]
+region = us-east-2
+credential_process = $tmp/cred-fail.sh
+EOF
+cat >"$tmp/cred-proc.sh" <<EOF
+#!/bin/sh
+[ "\$1" = arg1 ] || exit 3
+printf '{"Version": 1, "AccessKeyId": "%s", "SecretAccessKey": "%s", "Expiration": "2099-01-01T00:00:00Z"}\n' '$AK' '$SK'
+EOF
+printf '#!/bin/sh\necho "no credentials for you" >&2\nexit 7\n' >"$tmp/cred-fail.sh"
+chmod +x "$tmp/cred-proc.sh" "$tmp/cred-fail.sh"
+FILES=(AWS_CONFIG_FILE="$tmp/config" AWS_SHARED_CREDENTIALS_FILE="$tmp/credentials")
+expect "shared credentials file, --profile dev" 0 '<DescribeVpcsResponse' \
+  clean "${FILES[@]}" "$bin" api ec2 DescribeVpcs --profile dev --region us-east-2 --endpoint-url "$M"
+expect "shared credentials file, AWS_PROFILE=dev" 0 '<DescribeVpcsResponse' \
+  clean "${FILES[@]}" AWS_PROFILE=dev AWS_REGION=us-east-2 "$bin" api ec2 DescribeVpcs --endpoint-url "$M"
+expect "shared credentials file [default] (wrong keys: the server says so)" 1 'AuthFailure' \
+  clean "${FILES[@]}" "$bin" api ec2 DescribeVpcs --endpoint-url "$M"
+expect "--profile skips the environment's keys" 0 '<DescribeVpcsResponse' \
+  clean "${FILES[@]}" AWS_ACCESS_KEY_ID=AKIDWRONG AWS_SECRET_ACCESS_KEY=x "$bin" api ec2 DescribeVpcs \
+  --profile dev --region us-east-2 --endpoint-url "$M"
+expect "the environment beats the shared files" 0 '<DescribeVpcsResponse' \
+  clean "${FILES[@]}" "${ENVCREDS[@]}" "$bin" api ec2 DescribeVpcs --endpoint-url "$M"
+expect "static keys in the config file ([profile cfg])" 0 '<DescribeVpcsResponse' \
+  clean "${FILES[@]}" "$bin" api ec2 DescribeVpcs --profile cfg --endpoint-url "$M"
+expect "credential_process JSON (Version 1)" 0 '<DescribeVpcsResponse' \
+  clean "${FILES[@]}" "$bin" api ec2 DescribeVpcs --profile proc --endpoint-url "$M"
+expect "a failing credential_process is an error naming it" 1 "credential_process '.*cred-fail.sh' failed \\(exit status 7\\)" \
+  clean "${FILES[@]}" "$bin" api ec2 DescribeVpcs --profile badproc --endpoint-url "$M"
+expect "an unknown --profile is a configuration error" 2 "profile 'nope' not found" \
+  clean "${FILES[@]}" "$bin" api ec2 DescribeVpcs --profile nope --endpoint-url "$M"
+printf '[default]\nregion = us-east-2\nthis line is not ini\n' >"$tmp/config-broken"
+expect "a malformed config file names file and line" 2 "config-broken:3: expected 'key = value'" \
+  clean "${ENVCREDS[@]}" AWS_CONFIG_FILE="$tmp/config-broken" "$bin" api ec2 DescribeVpcs --endpoint-url "$M"
+
+base=$(stat_of "$port_main" container_creds)
+CONT=(AWS_CONTAINER_CREDENTIALS_FULL_URI="$M/container/creds")
+expect "container credentials (FULL_URI + AWS_CONTAINER_AUTHORIZATION_TOKEN)" 0 '<DescribeVpcsResponse' \
+  clean "${CONT[@]}" AWS_CONTAINER_AUTHORIZATION_TOKEN='Bearer container-secret' "$bin" api ec2 DescribeVpcs \
+  --region us-east-2 --endpoint-url "$M"
+printf 'Bearer container-secret\n' >"$tmp/container-token"
+expect "container credentials (AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE)" 0 '<DescribeVpcsResponse' \
+  clean "${CONT[@]}" AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE="$tmp/container-token" "$bin" api ec2 DescribeVpcs \
+  --region us-east-2 --endpoint-url "$M"
+same "container endpoint asked twice" "$(stat_of "$port_main" container_creds)" $((base + 2))
+expect "container credentials with a wrong token: an error" 1 'container credentials: HTTP 401' \
+  clean "${CONT[@]}" AWS_CONTAINER_AUTHORIZATION_TOKEN='Bearer nope' "$bin" api ec2 DescribeVpcs \
+  --region us-east-2 --endpoint-url "$M"
+expect "container FULL_URI off the machine over http is refused" 1 'not a loopback or container address' \
+  clean AWS_CONTAINER_CREDENTIALS_FULL_URI=http://192.0.2.1/creds "$bin" api ec2 DescribeVpcs \
+  --region us-east-2 --endpoint-url "$M"
+
+base=$(stat_of "$port_main" imds_token)
+expect "IMDSv2 (token PUT, role GET) at AWS_EC2_METADATA_SERVICE_ENDPOINT" 0 '<DescribeVpcsResponse' \
+  env -i PATH="$PATH" HOME="$tmp/home" AWS_CONFIG_FILE="$tmp/no" AWS_SHARED_CREDENTIALS_FILE="$tmp/no" \
+  AWS_EC2_METADATA_SERVICE_ENDPOINT="$M/" "$bin" api ec2 DescribeVpcs --region us-east-2 --endpoint-url "$M"
+same "IMDS token fetched once" "$(stat_of "$port_main" imds_token)" $((base + 1))
+expect "AWS_EC2_METADATA_DISABLED=true: the error lists every place it looked" 1 \
+  'no AWS credentials found; looked in: environment \(AWS_ACCESS_KEY_ID\); web identity .*; shared credentials file \(.*no-credentials \[default\]\); credential_process of profile default; shared config file \(.*no-config \[profile default\]\); container credentials .*; instance metadata \(disabled by AWS_EC2_METADATA_DISABLED\)' \
+  clean "$bin" api ec2 DescribeVpcs --region us-east-2 --endpoint-url "$M"
+expect "no IMDS listening: 'not found' after the endpoint it tried" 1 \
+  'instance metadata \(IMDSv2 at http://127.0.0.1:1\)' \
+  env -i PATH="$PATH" HOME="$tmp/home" AWS_CONFIG_FILE="$tmp/no" AWS_SHARED_CREDENTIALS_FILE="$tmp/no" \
+  AWS_EC2_METADATA_SERVICE_ENDPOINT=http://127.0.0.1:1 "$bin" api ec2 DescribeVpcs --region us-east-2 \
+  --endpoint-url "$M"
+
+# Caching and refresh, through several calls of one client.
+S="http://127.0.0.1:$port_short"
+base=$(stat_of "$port_main" container_creds)
+expect "cached: 3 calls, one credential fetch (expiry in 1 h)" 0 'ok=3 failed=0' \
+  clean "${CONT[@]}" AWS_CONTAINER_AUTHORIZATION_TOKEN='Bearer container-secret' "$tool" calls --sequential \
+  --count 3 --region us-east-2 --endpoint-url "$M"
+same "credentials cached across calls" "$(stat_of "$port_main" container_creds)" $((base + 1))
+expect "refreshed: 3 calls with credentials expiring within 5 min" 0 'ok=3 failed=0' \
+  clean AWS_CONTAINER_CREDENTIALS_FULL_URI="$S/container/creds" AWS_CONTAINER_AUTHORIZATION_TOKEN='Bearer c' \
+  "$tool" calls --sequential --count 3 --region us-east-2 --endpoint-url "$S"
+same "credentials refreshed before expiry" "$(stat_of "$port_short" container_creds)" 3
+
+echo "== retries, clock skew, paging, concurrency"
+fault "$port_main" '{"throttle": 2}'
+expect "2 throttles (RequestLimitExceeded) then success" 0 'ok=1 failed=0 attempts=3' \
+  clean "${ENVCREDS[@]}" "$tool" calls --region us-east-2 --endpoint-url "$M" --retry-base-ms 20
+fault "$port_main" '{"throttle": 10}'
+expect "AWS_MAX_ATTEMPTS=3 gives up after 3 attempts" 1 'RequestLimitExceeded.*attempts=3' \
+  clean "${ENVCREDS[@]}" AWS_MAX_ATTEMPTS=3 "$tool" calls --region us-east-2 --endpoint-url "$M" --retry-base-ms 20
+fault "$port_main" '{"throttle": 0}'
+fault "$port_main" '{"status": 500, "count": 1}'
+expect "HTTP 500 is retried" 0 'ok=1 failed=0 attempts=2' \
+  clean "${ENVCREDS[@]}" "$tool" calls --region us-east-2 --endpoint-url "$M" --retry-base-ms 20
+fault "$port_main" '{"status": 429, "count": 4}'
+expect "HTTP 429 is retried (default 5 attempts)" 0 'ok=1 failed=0 attempts=5' \
+  clean "${ENVCREDS[@]}" "$tool" calls --region us-east-2 --endpoint-url "$M" --retry-base-ms 20
+fault "$port_main" '{"drop": 2}'
+expect "dropped connections (network errors) are retried" 0 'ok=1 failed=0 attempts=3' \
+  clean "${ENVCREDS[@]}" "$tool" calls --region us-east-2 --endpoint-url "$M" --retry-base-ms 20
+expect "a non-retryable error is not retried" 1 'InvalidAction.*attempts=1' \
+  clean "${ENVCREDS[@]}" "$tool" calls --action NoSuchAction --region us-east-2 --endpoint-url "$M" --retry-base-ms 20
+fault "$port_main" '{"throttle": 1}'
+out=$(clean "${ENVCREDS[@]}" "$bin" -vv api ec2 DescribeVpcs --region us-east-2 --endpoint-url "$M" 2>&1)
+if [ "$(grep -c 'string to sign:' <<<"$out")" -eq 2 ] && grep -q 'retrying ec2 DescribeVpcs' <<<"$out" &&
+  grep -q '<DescribeVpcsResponse' <<<"$out"; then
+  ok "craftctl api retries a throttled call, re-signing each attempt"
+else
+  bad "retry through craftctl api: ${out:0:1500}"
+fi
+fault "$port_main" '{"skew": 3600}'
+out=$(clean "${ENVCREDS[@]}" "$tool" calls --region us-east-2 --endpoint-url "$M" --retry-base-ms 20 2>&1)
+if grep -qE 'clock is off by 3[56][0-9]{2} s' <<<"$out" && grep -q 'ok=1 failed=0 attempts=2' <<<"$out"; then
+  ok "clock skew: corrected from the Date header and retried once"
+else
+  bad "clock skew: ${out:0:1500}"
+fi
+fault "$port_main" '{"skew": 0}'
+expect "paging follows nextToken" 0 'pages=3 vpcs=5' \
+  clean "${ENVCREDS[@]}" "$tool" paginate --max-results 2 --region us-east-2 --endpoint-url "$M"
+expect "60 calls with 8 in flight on curl multi" 0 'ok=60 failed=0 attempts=60' \
+  clean "${ENVCREDS[@]}" "$tool" calls --count 60 --in-flight 8 --region us-east-2 --endpoint-url "$M"
+
+echo "== fuzz smoke (libFuzzer + ASan/UBSan)"
+for f in xml profile; do
+  mkdir -p "$tmp/corpus-$f"
+  if out=$("$fuzz_dir/fuzz_$f" -runs=20000 -max_total_time=20 "$tmp/corpus-$f" \
+    "tests/fuzz/corpus/$f" 2>&1); then
+    ok "fuzz_$f: $(grep -oE 'Done [0-9]+ runs in [0-9]+ second' <<<"$out" | head -1)"
+  else
+    bad "fuzz_$f crashed: $(tail -30 <<<"$out")"
+  fi
+done
+
+echo
+echo "aws: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
