@@ -653,7 +653,7 @@ class Sim:
         return igw
 
     def view_igw(self, g):
-        att = [{"State": "available", "VpcId": g["_vpc"]}] if g["_vpc"] else []
+        att = [{"State": "attached", "VpcId": g["_vpc"]}] if g["_vpc"] else []
         return {"InternetGatewayId": g["InternetGatewayId"],
                 "OwnerId": self.account, "Attachments": att,
                 "Tags": tag_list(self.tags_of(g))}
