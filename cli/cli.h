@@ -11,6 +11,7 @@
 #ifndef CRAFT_CLI_H
 #define CRAFT_CLI_H
 
+#include <signal.h>
 #include <stdio.h>
 
 #include "core/error.h"
@@ -116,5 +117,31 @@ int cmd_help(struct cli_ctx *ctx);
 int cmd_version(struct cli_ctx *ctx);
 int cmd_completion(struct cli_ctx *ctx);
 int cmd_api(struct cli_ctx *ctx);
+int cmd_plan(struct cli_ctx *ctx);
+int cmd_provision(struct cli_ctx *ctx);
+extern const struct cli_opt cmd_provision_opts[];
+int cmd_status(struct cli_ctx *ctx);
+int cmd_destroy(struct cli_ctx *ctx);
+
+/* Stack commands (cli/stack.c): the stack file (exit 2 on errors, before
+ * any AWS call), state cache, AWS client and, with CLI_STACK_LOCK, the
+ * stack's lock (exit 3). CLI_STACK_KEY generates the stack's key when the
+ * file leaves ssh_key out. Returns 0, or the exit status after printing. */
+struct craft_config;
+struct craft_state;
+struct craft_state_lock;
+struct craft_aws_client;
+struct cli_stack {
+	struct craft_config *cfg;
+	struct craft_state *st;
+	struct craft_state_lock *lock;
+	struct craft_aws_client *aws;
+};
+#define CLI_STACK_LOCK 0x1
+#define CLI_STACK_KEY  0x2
+int cli_stack_open(struct cli_ctx *ctx, struct cli_stack *s, unsigned flags);
+void cli_stack_close(struct cli_stack *s);
+/* Set by SIGINT/SIGTERM while a stack command runs (lib stops, exit 130). */
+const volatile sig_atomic_t *cli_stack_cancel_flag(void);
 
 #endif

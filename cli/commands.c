@@ -48,6 +48,39 @@ const struct cli_command cli_commands[] = {
 	  "Example: craftctl api ec2 DescribeVpcs Filter.1.Name=tag-key "
 	  "Filter.1.Value.1=craftctl:stack",
 	  NULL },
+	{ "plan", cmd_plan, 0, "show what provision would create, keep, change or delete", "",
+	  "Finds every resource tagged with the stack (AWS is the truth; the state cache\n"
+	  "only caches ids), diffs it against the stack file and prints one line per\n"
+	  "resource: create, keep, update (in place), replace or delete. Changes nothing.\n"
+	  "With ssh_from: auto, the caller's address is looked up at CRAFTCTL_CHECKIP_URL\n"
+	  "(default https://checkip.amazonaws.com).",
+	  NULL },
+	{ "provision", cmd_provision, 0, "create or converge the infrastructure; safe to re-run",
+	  "[--replace]",
+	  "Creates what is missing, updates what AWS can change in place, and deletes\n"
+	  "duplicates left by an interrupted run: VPC, internet gateway, public and\n"
+	  "private subnets per zone, public route table, security group, key pair,\n"
+	  "instance (encrypted root, IMDSv2 required) and Elastic IP. Independent\n"
+	  "resources are created concurrently. Changes that need a replacement are\n"
+	  "only made with --replace. Ends with the instance id, address, SSH command\n"
+	  "and URL. Takes the stack's lock (exit 3 if another run holds it).\n"
+	  "Environment: CRAFTCTL_CHECKIP_URL (the ssh_from: auto lookup URL, default\n"
+	  "https://checkip.amazonaws.com).",
+	  cmd_provision_opts },
+	{ "status", cmd_status, 0, "resources with ids and states, the address, the URL, drift", "",
+	  "Lists every resource of the stack with its kind, logical name, id and state,\n"
+	  "then the instance's address, the SSH command and URL, and how many resources\n"
+	  "drifted from the stack file (what 'provision' would change).\n"
+	  "Environment: CRAFTCTL_CHECKIP_URL, as for plan.",
+	  NULL },
+	{ "destroy", cmd_destroy, 0, "delete every resource of the stack (asks unless --yes)", "",
+	  "Deletes everything tagged with the stack in reverse dependency order: waits\n"
+	  "for the instance to terminate, retries DependencyViolation, releases the\n"
+	  "Elastic IP, deletes the key pair and (if craftctl generated it) the stack's\n"
+	  "key. Never touches anything without the stack's tag. Asks for confirmation\n"
+	  "on a terminal; without one, --yes is required (exit 2). Destroying a stack\n"
+	  "that has nothing left is a successful no-op.",
+	  NULL },
 	{ NULL, NULL, 0, NULL, NULL, NULL, NULL },
 };
 

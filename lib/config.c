@@ -1351,3 +1351,19 @@ craft_code craft_config_public_key(char **out, const struct craft_config *c, str
 	*out = strdup(line);
 	return *out ? CRAFT_OK : craft_err_set(err, CRAFT_ENOMEM, "out of memory");
 }
+
+craft_code craft_config_remove_generated_key(const char *stack, struct craft_err *err)
+{
+	char *path = NULL;
+	char pub[4200];
+	craft_code rc = craft_config_generated_key_path(&path, stack, err);
+
+	if (rc)
+		return rc;
+	snprintf(pub, sizeof(pub), "%s.pub", path);
+	if ((unlink(path) != 0 && errno != ENOENT) || (unlink(pub) != 0 && errno != ENOENT))
+		rc = craft_err_set(err, CRAFT_EIO, "cannot remove the generated key '%s': %s", path,
+		                   strerror(errno));
+	free(path);
+	return rc;
+}

@@ -100,6 +100,10 @@ craft_code craft_config_ensure_key(struct craft_config *c, int *created, struct 
 /* Where the generated key of a stack lives (private key path). */
 craft_code craft_config_generated_key_path(char **out, const char *stack, struct craft_err *err);
 
+/* Deletes the stack's generated key and its .pub (after destroy). Missing
+ * files are fine. */
+craft_code craft_config_remove_generated_key(const char *stack, struct craft_err *err);
+
 /* The public half of the configured key ("ssh-ed25519 AAAA... comment"),
  * read from <ssh_key>.pub, trailing newline removed. Caller frees. */
 craft_code craft_config_public_key(char **out, const struct craft_config *c, struct craft_err *err);

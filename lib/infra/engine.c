@@ -105,7 +105,12 @@ struct craft_infra {
 
 static void copy(char *dst, size_t n, const char *src)
 {
-	snprintf(dst, n, "%s", src ? src : "");
+	/* truncates silently: AWS ids and names fit the fields they go into */
+	size_t len = src ? strnlen(src, n - 1) : 0;
+
+	if (len)
+		memmove(dst, src, len);
+	dst[len] = '\0';
 }
 #define COPY(dst, src) copy((dst), sizeof(dst), (src))
 
@@ -536,13 +541,6 @@ static struct craft_res *dep_res(struct op *o, enum craft_kind kind)
 		if (o->e->m->res[r->dep[i]].kind == kind)
 			return &o->e->m->res[r->dep[i]];
 	return NULL;
-}
-
-static struct craft_res *find_res(struct eng *e, enum craft_kind kind, const char *name)
-{
-	int i = craft_model_find(e->m, kind, name);
-
-	return i >= 0 ? &e->m->res[i] : NULL;
 }
 
 static void add_tags_step(struct op *o)
@@ -2222,8 +2220,11 @@ static void fill_outputs(struct craft_infra *in, struct craft_infra_outputs *out
 	int eip = craft_model_find(m, CRAFT_K_EIP, "server");
 	const struct craft_config *c = in->cfg;
 	char port[16] = "";
+	char *genkey = NULL;
 
 	memset(out, 0, sizeof(*out));
+	if (!c->ssh_key && c->ssh_key_generated)
+		craft_config_generated_key_path(&genkey, c->stack, NULL);
 	if (inst >= 0 && m->res[inst].found) {
 		COPY(out->instance_id, m->res[inst].id);
 		COPY(out->state, m->res[inst].state);
@@ -2236,13 +2237,17 @@ static void fill_outputs(struct craft_infra *in, struct craft_infra_outputs *out
 		if (c->ssh_port != 22)
 			snprintf(port, sizeof(port), " -p %d", c->ssh_port);
 		snprintf(out->ssh, sizeof(out->ssh), "ssh -i %s%s %s@%s",
-		         c->ssh_key ? c->ssh_key : "KEY", port, c->ssh_user, out->address);
+		         c->ssh_key ? c->ssh_key
+		         : genkey   ? genkey
+		                    : "KEY",
+		         port, c->ssh_user, out->address);
 		if (c->http_port == 80)
 			snprintf(out->url, sizeof(out->url), "http://%s/", out->address);
 		else
 			snprintf(out->url, sizeof(out->url), "http://%s:%d/", out->address,
 			         c->http_port);
 	}
+	free(genkey);
 }
 
 static void report_outputs(const struct craft_reporter *rep, const char *message,

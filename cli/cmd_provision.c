@@ -1,0 +1,38 @@
+/* craftctl provision: create or converge the stack's infrastructure. */
+#include <string.h>
+
+#include "cli/cli.h"
+#include "infra/engine.h"
+
+const struct cli_opt cmd_provision_opts[] = {
+	{ "replace", 0, CLI_FLAG, NULL,
+	  "apply changes that need a resource replaced (shown by plan; never done silently)" },
+	CLI_OPT_END,
+};
+
+int cmd_provision(struct cli_ctx *ctx)
+{
+	struct cli_stack s;
+	struct craft_infra *in = NULL;
+	struct craft_infra_opts o;
+	struct craft_infra_outputs out;
+	struct craft_err err;
+	int rc;
+
+	rc = cli_stack_open(ctx, &s, CLI_STACK_LOCK | CLI_STACK_KEY);
+	if (rc)
+		return rc;
+	memset(&o, 0, sizeof(o));
+	o.reporter = &ctx->reporter;
+	o.replace = cli_opt_count(ctx, "replace") > 0;
+	o.cancel = cli_stack_cancel_flag();
+	craft_err_init(&err);
+	if (craft_infra_new(&in, s.cfg, s.aws, s.st, &o, &err) == CRAFT_OK &&
+	    craft_infra_provision(in, &out, &err) == CRAFT_OK)
+		rc = 0;
+	else
+		rc = cli_fail(ctx, &err);
+	craft_infra_free(in);
+	cli_stack_close(&s);
+	return rc;
+}

@@ -1,0 +1,33 @@
+/* craftctl status: every resource with its id and state, the address, the
+ * URL, and drift from the stack file. */
+#include <string.h>
+
+#include "cli/cli.h"
+#include "infra/engine.h"
+
+int cmd_status(struct cli_ctx *ctx)
+{
+	struct cli_stack s;
+	struct craft_infra *in = NULL;
+	struct craft_infra_opts o;
+	struct craft_infra_outputs out;
+	struct craft_err err;
+	int drift = 0;
+	int rc;
+
+	rc = cli_stack_open(ctx, &s, 0);
+	if (rc)
+		return rc;
+	memset(&o, 0, sizeof(o));
+	o.reporter = &ctx->reporter;
+	o.cancel = cli_stack_cancel_flag();
+	craft_err_init(&err);
+	if (craft_infra_new(&in, s.cfg, s.aws, s.st, &o, &err) == CRAFT_OK &&
+	    craft_infra_status(in, &drift, &out, &err) == CRAFT_OK)
+		rc = 0;
+	else
+		rc = cli_fail(ctx, &err);
+	craft_infra_free(in);
+	cli_stack_close(&s);
+	return rc;
+}

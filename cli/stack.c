@@ -1,0 +1,90 @@
+/* The setup every stack command shares: the stack file (exit 2 before any
+ * AWS call), the AWS client, the state cache and, for commands that change
+ * things, the stack's lock (exit 3 naming the holder). */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aws/client.h"
+#include "cli/cli.h"
+#include "config.h"
+#include "state.h"
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+const volatile sig_atomic_t *cli_stack_cancel_flag(void)
+{
+	return &interrupted;
+}
+
+int cli_stack_open(struct cli_ctx *ctx, struct cli_stack *s, unsigned flags)
+{
+	struct craft_config_overrides ov = { ctx->stack, ctx->region };
+	struct craft_aws_options opts;
+	struct craft_err err;
+	craft_code rc;
+	int discarded = 0;
+
+	memset(s, 0, sizeof(*s));
+	craft_err_init(&err);
+	rc = craft_config_load(&s->cfg, ctx->config_path, &ov, &err);
+	if (rc)
+		return cli_fail(ctx, &err);
+	if (flags & CLI_STACK_KEY) {
+		int created = 0;
+
+		rc = craft_config_ensure_key(s->cfg, &created, &err);
+		if (rc)
+			goto fail;
+		if (created)
+			craft_logf(&ctx->reporter, CRAFT_LEVEL_INFO,
+			           "generated an ed25519 key for stack '%s': %s", s->cfg->stack,
+			           s->cfg->ssh_key);
+	}
+	if (flags & CLI_STACK_LOCK) {
+		rc = craft_state_lock(&s->lock, s->cfg->stack, ctx->cmd ? ctx->cmd->name : "?",
+		                      &err);
+		if (rc)
+			goto fail;
+	}
+	rc = craft_state_load(&s->st, s->cfg->stack, &discarded, &err);
+	if (rc)
+		goto fail;
+	if (discarded)
+		craft_logf(&ctx->reporter, CRAFT_LEVEL_WARN,
+		           "the state cache of '%s' was unreadable and is ignored (AWS is asked "
+		           "instead)",
+		           s->cfg->stack);
+	memset(&opts, 0, sizeof(opts));
+	opts.region = s->cfg->region;
+	opts.profile = ctx->profile;
+	opts.endpoint_url = ctx->endpoint_url;
+	opts.reporter = &ctx->reporter;
+	opts.verbose = ctx->verbose;
+	rc = craft_aws_client_new(&s->aws, &opts, &err);
+	if (rc)
+		goto fail;
+	interrupted = 0;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	return 0;
+fail:
+	cli_stack_close(s);
+	return cli_fail(ctx, &err);
+}
+
+void cli_stack_close(struct cli_stack *s)
+{
+	craft_aws_client_free(s->aws);
+	craft_state_free(s->st);
+	craft_state_unlock(s->lock);
+	craft_config_free(s->cfg);
+	memset(s, 0, sizeof(*s));
+}
