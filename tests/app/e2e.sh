@@ -118,6 +118,7 @@ check "admin static files served by nginx" [ "$(header content-type "$edge/stati
 check "missing static file is 404" [ "$(status "$edge/static/admin/css/nope.css")" = 404 ]
 check "SPA fallback for a client route" sh -c "curl -s --max-time 10 '$edge/dashboard' | grep -q '<div id=\"root\">'"
 check "SPA fallback is served with 200" [ "$(status "$edge/some/deep/route")" = 200 ]
+check "a missing build asset is 404, not the app" [ "$(status "$edge/assets/missing-0123abcd.js")" = 404 ]
 asset=$(grep -o '/assets/[^"]*\.js' "$APP_TMP/dist/index.html" | head -n 1)
 check "gzip on the JavaScript bundle" [ "$(header content-encoding "$edge$asset" -H 'Accept-Encoding: gzip')" = gzip ]
 # shellcheck disable=SC2317 # called through check
