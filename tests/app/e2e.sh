@@ -158,6 +158,12 @@ bf=$(grep -c '^not ok - ' "$browser_log")
 passed=$((passed + bp))
 failed=$((failed + bf))
 
+# --- the sign-in budget: 40 bad logins at once meet 429s --------------------
+codes=$(seq 40 | xargs -P 40 -I{} curl -s -o /dev/null -w '%{http_code}\n' --max-time 30 -X POST \
+  -H 'Content-Type: application/json' --data '{"email":"x@example.com","password":"wrong-password"}' \
+  "$edge/api/auth/login" | sort | uniq -c | tr -s ' ' | tr '\n' ',')
+check "auth endpoints are rate limited per client ($codes)" sh -c "echo '$codes' | grep -q ' 429,' && echo '$codes' | grep -q ' 401,'"
+
 # --- the database went down: health says so quickly -----------------------
 app_stop_pid "$PG_PID"
 start=$(date +%s%N)
