@@ -283,6 +283,27 @@ class RecipeTests(unittest.TestCase):
         self.assertIn(("COPY", "templates/ /etc/nginx/templates/"), instructions)
         self.assertTrue((ROOT / "app/nginx/templates/default.conf.template").is_file())
 
+    def test_templates_survive_the_images_envsubst(self):
+        # The image substitutes every variable defined in its environment, in
+        # both $NAME and ${NAME} forms: nginx's own $variables must not share
+        # a name with one, and every ${VAR} must be defined by compose and the
+        # Dockerfile.
+        image_env = {"HOME", "HOSTNAME", "PATH", "PWD", "SHLVL", "NGINX_VERSION", "NJS_VERSION",
+                     "NJS_RELEASE", "PKG_RELEASE", "DYNPKG_RELEASE", "ACME_VERSION"}
+        dockerfile_env = set()
+        for word, rest in dockerfile_instructions(DOCKERFILES["nginx"]):
+            if word == "ENV":
+                dockerfile_env |= set(re.findall(r"([A-Z_][A-Z0-9_]*)=", rest))
+        compose_env = set(load_compose()["services"]["nginx"]["environment"])
+        for template in (ROOT / "app/nginx/templates").glob("*.template"):
+            text = template.read_text()
+            wanted = set(re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", text))
+            bare = set(re.findall(r"\$([A-Za-z_][A-Za-z0-9_]*)", text))
+            with self.subTest(template=template.name):
+                self.assertEqual(wanted - compose_env, set(), "not set by docker-compose.yml")
+                self.assertEqual(wanted - dockerfile_env, set(), "no default in the Dockerfile")
+                self.assertEqual(bare & (image_env | compose_env | dockerfile_env), set())
+
     def test_frontend_main_config_matches_the_edge(self):
         def body(path):
             return [l for l in path.read_text().splitlines() if not l.startswith("#")]
