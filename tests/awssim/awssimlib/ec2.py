@@ -1443,18 +1443,15 @@ class Sim:
         return "arm64" if ARM_TYPE.match(itype) else "x86_64"
 
     def _alloc_public_ip(self):
-        while True:
-            self.ip_counter += 1
-            n = self.ip_counter
-            third, fourth = divmod(n, 254)
-            fourth += 1
-            third = 0 if third == 0 else third + 1  # skip 127.0.1.x (EIPs)
-            if third > 255:
-                raise err("InsufficientAddressCapacity",
-                          "The simulator ran out of loopback public addresses")
-            ip = f"127.0.{third}.{fourth}"
-            if ip != "127.0.0.1":
-                return ip
+        """127.0.0.2 .. 127.0.0.254, then 127.0.2.2 ..; 127.0.1.x is for EIPs."""
+        self.ip_counter += 1
+        idx = self.ip_counter - 2
+        block, host = divmod(idx, 253)
+        third = 0 if block == 0 else block + 1
+        if third > 255:
+            raise err("InsufficientAddressCapacity",
+                      "The simulator ran out of loopback public addresses")
+        return f"127.0.{third}.{host + 2}"
 
     def _alloc_private_ip(self, sub, wanted=None):
         net = ipaddress.ip_network(sub["CidrBlock"])

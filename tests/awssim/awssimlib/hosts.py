@@ -11,7 +11,6 @@ instance's key pair and keys pushed by SendSSHPublicKey.
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -28,6 +27,27 @@ SSHD = "/usr/sbin/sshd"
 def log(msg):
     sys.stderr.write(f"awssim: {msg}\n")
     sys.stderr.flush()
+
+
+def _children(pid):
+    """Pids whose parent is pid (from /proc)."""
+    out = []
+    try:
+        names = os.listdir("/proc")
+    except OSError:
+        return out
+    for name in names:
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", encoding="ascii", errors="replace") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[-1].split()
+        if len(fields) > 1 and fields[1] == str(pid):
+            out.append(int(name))
+    return out
 
 
 class Host:
@@ -162,17 +182,19 @@ class Host:
             finally:
                 logf.close()
             self.procs[address] = proc
-        deadline = time.monotonic() + 5
+        # sshd -e logs "Server listening on ADDR port PORT." once bound; a
+        # connect() test could be fooled by another socket on 0.0.0.0:PORT.
+        want = f"Server listening on {address} port {port}."
+        deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             if proc.poll() is not None:
                 break
-            try:
-                with socket.create_connection((address, port), timeout=0.5):
+            with open(logpath, encoding="utf-8", errors="replace") as f:
+                if want in f.read():
                     log(f"{self.instance_id}: sshd listening on {address}:{port} "
                         f"(pid {proc.pid})")
                     return True
-            except OSError:
-                time.sleep(0.05)
+            time.sleep(0.05)
         with open(logpath, encoding="utf-8", errors="replace") as f:
             detail = f.read().strip().replace("\n", " | ")
         log(f"ERROR: {self.instance_id}: sshd could not listen on "
@@ -186,6 +208,13 @@ class Host:
         if proc is None:
             return
         if proc.poll() is None:
+            # per-connection sshd children first (they may be in their own
+            # sessions), then the listener's process group
+            for child in _children(proc.pid):
+                try:
+                    os.kill(child, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
             try:
                 os.killpg(proc.pid, signal.SIGTERM)
             except ProcessLookupError:

@@ -58,6 +58,11 @@ class App:
         self.script = []
 
     def set_faults(self, spec):
+        for k in ("throttle_rate", "fault_rate"):
+            if k in spec and not 0.0 <= float(spec[k]) <= 1.0:
+                raise ValueError(f"{k} must be between 0 and 1")
+        if "latency_ms" in spec and int(spec["latency_ms"]) < 0:
+            raise ValueError("latency_ms must not be negative")
         with self.fault_lock:
             if "throttle_rate" in spec:
                 self.throttle_rate = float(spec["throttle_rate"])

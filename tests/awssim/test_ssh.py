@@ -1,0 +1,213 @@
+"""--ssh-instances: a real sshd per instance, host keys from the console."""
+
+import base64
+import getpass
+import os
+import re
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+
+from simclient import Sim, SimTest
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def accepts(addr, port):
+    try:
+        with socket.create_connection((addr, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+SSH_PORT = free_port()
+
+
+class SshInstanceTest(SimTest):
+    SIM_ARGS = ("--boot-seconds", "0.5", "--terminate-seconds", "0.5",
+                "--ssh-instances", "--ssh-port", str(SSH_PORT))
+
+    def setUp(self):
+        super().setUp()
+        self.tmp = tempfile.mkdtemp(prefix="awssim-ssh-")
+        self.key = os.path.join(self.tmp, "id")
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", self.key],
+                       check=True)
+        with open(self.key + ".pub", "rb") as f:
+            self.ok("ImportKeyPair", KeyName="deploy", PublicKeyMaterial=f.read())
+        vpc = self.vpc()
+        igw = self.ok("CreateInternetGateway")["InternetGateway"]["InternetGatewayId"]
+        self.ok("AttachInternetGateway", InternetGatewayId=igw, VpcId=vpc)
+        self.sub = self.subnet(vpc)
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def ssh(self, ip, known_hosts, key=None, cmd="echo hello-from-$(hostname -s); id -un"):
+        return subprocess.run(
+            ["ssh", "-p", str(SSH_PORT), "-i", key or self.key, "-F", "/dev/null",
+             "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes",
+             "-o", "StrictHostKeyChecking=yes", "-o", f"UserKnownHostsFile={known_hosts}",
+             "-o", "ConnectTimeout=5", "-o", "LogLevel=ERROR",
+             f"{getpass.getuser()}@{ip}", cmd],
+            capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
+
+    def console(self, iid):
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            out = self.ok("GetConsoleOutput", InstanceId=iid).get("Output")
+            if out:
+                return base64.b64decode(out).decode()
+            time.sleep(0.1)
+        self.fail("no console output")
+
+    def wait_listening(self, ip):
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if accepts(ip, SSH_PORT):
+                return
+            time.sleep(0.05)
+        self.fail(f"no sshd on {ip}:{SSH_PORT}: {self.sim.read_log()}")
+
+    def known_hosts_from_console(self, text, ip):
+        keys = re.search(r"-----BEGIN SSH HOST KEY KEYS-----\r?\n(.*?)"
+                         r"-----END SSH HOST KEY KEYS-----", text, re.S).group(1)
+        path = os.path.join(self.tmp, f"known_hosts_{ip}")
+        with open(path, "w", encoding="ascii") as f:
+            for line in keys.strip().splitlines():
+                kind, blob = line.split()[:2]
+                f.write(f"[{ip}]:{SSH_PORT} {kind} {blob}\n")
+        return path
+
+    def test_ssh_into_instance_and_verify_host_key(self):
+        iid = self.launch(self.sub, KeyName="deploy")
+        inst = self.sim.wait_state(iid, "running")
+        ip = inst["PublicIpAddress"]
+        self.assertTrue(ip.startswith("127.0."))
+        text = self.console(iid)
+        fps = set(re.findall(r"^<14>.* cloud-init: \d+ (SHA256:\S+) root@\S+ \(\w+\)\r?$",
+                             text, re.M))
+        self.assertEqual(len(fps), 3, text)
+        self.wait_listening(ip)
+        # the key the server actually presents is one the console printed
+        scan = subprocess.run(["ssh-keyscan", "-p", str(SSH_PORT), "-T", "5", ip],
+                              capture_output=True, text=True, timeout=30)
+        scanned = os.path.join(self.tmp, "scanned")
+        with open(scanned, "w", encoding="ascii") as f:
+            f.write(scan.stdout)
+        served = set(re.findall(r"(SHA256:\S+)", subprocess.run(
+            ["ssh-keygen", "-l", "-f", scanned], capture_output=True, text=True).stdout))
+        self.assertTrue(served)
+        self.assertLessEqual(served, fps)
+        kh = self.known_hosts_from_console(text, ip)
+        r = self.ssh(ip, kh)
+        self.assertEqual(r.returncode, 0, r.stderr + self.sim.read_log())
+        self.assertIn("hello-from-", r.stdout)
+        self.assertIn(getpass.getuser(), r.stdout)
+        # a host key that is not the console's is refused by the client
+        bogus = os.path.join(self.tmp, "bogus")
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", bogus], check=True)
+        with open(bogus + ".pub", encoding="ascii") as f:
+            kind, blob = f.read().split()[:2]
+        wrong_kh = os.path.join(self.tmp, "wrong_kh")
+        with open(wrong_kh, "w", encoding="ascii") as f:
+            for k in ("ssh-ed25519", "ecdsa-sha2-nistp256", "ssh-rsa"):
+                f.write(f"[{ip}]:{SSH_PORT} {kind} {blob}\n" if k == kind else "")
+        r = self.ssh(ip, wrong_kh)
+        self.assertNotEqual(r.returncode, 0)
+        # another user key is not authorised
+        r = self.ssh(ip, kh, key=bogus)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("Permission denied", r.stderr)
+        # terminating stops the sshd
+        self.ok("TerminateInstances", InstanceIds=[iid])
+        self.sim.wait_state(iid, "terminated")
+        deadline = time.monotonic() + 10
+        while accepts(ip, SSH_PORT) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        self.assertFalse(accepts(ip, SSH_PORT))
+
+    def test_elastic_ip_reaches_the_same_sshd_keys(self):
+        iid = self.launch(self.sub, KeyName="deploy")
+        inst = self.sim.wait_state(iid, "running")
+        text = self.console(iid)
+        eip = self.ok("AllocateAddress", Domain="vpc")
+        assoc = self.ok("AssociateAddress", AllocationId=eip["AllocationId"],
+                        InstanceId=iid)["AssociationId"]
+        got = self.ok("DescribeInstances", InstanceIds=[iid])["Reservations"][0]["Instances"][0]
+        self.assertEqual(got["PublicIpAddress"], eip["PublicIp"])
+        self.wait_listening(eip["PublicIp"])
+        kh = self.known_hosts_from_console(text, eip["PublicIp"])
+        r = self.ssh(eip["PublicIp"], kh)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.ok("DisassociateAddress", AssociationId=assoc)
+        deadline = time.monotonic() + 10
+        while accepts(eip["PublicIp"], SSH_PORT) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        self.assertFalse(accepts(eip["PublicIp"], SSH_PORT))
+        self.assertTrue(inst["PublicIpAddress"])
+
+    def test_user_data_is_never_executed(self):
+        marker = os.path.join(self.tmp, "executed")
+        ud = base64.b64encode(f"#!/bin/sh\ntouch {marker}\n".encode()).decode()
+        iid = self.launch(self.sub, KeyName="deploy", UserData=ud)
+        self.sim.wait_state(iid, "running")
+        time.sleep(0.5)
+        self.assertFalse(os.path.exists(marker))
+
+
+class SshShutdownTest(SimTest):
+    SIM_ARGS = ()
+
+    def test_sshd_stopped_when_simulator_exits(self):
+        port = free_port()
+        sim = Sim("--boot-seconds", "0", "--ssh-instances", "--ssh-port", str(port))
+        try:
+            tmp = tempfile.mkdtemp(prefix="awssim-ssh-")
+            subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f",
+                            os.path.join(tmp, "k")], check=True)
+            with open(os.path.join(tmp, "k.pub"), "rb") as f:
+                sim.ok("ImportKeyPair", KeyName="k", PublicKeyMaterial=f.read())
+            img = sorted(sim.ok("DescribeImages", Owners=["099720109477"])["Images"],
+                         key=lambda i: i["Name"])[0]
+            itype = "t4g.micro" if img["Architecture"] == "arm64" else "t3.micro"
+            iid = sim.ok("RunInstances", ImageId=img["ImageId"], InstanceType=itype,
+                         MinCount=1, MaxCount=1, KeyName="k")["Instances"][0]["InstanceId"]
+            ip = sim.wait_state(iid, "running")["PublicIpAddress"]
+            deadline = time.monotonic() + 20
+            while not accepts(ip, port) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            self.assertTrue(accepts(ip, port), sim.read_log())
+        finally:
+            sim.stop()
+            shutil.rmtree(tmp, ignore_errors=True)
+        self.assertEqual(sim.proc.returncode, 0)
+        self.assertFalse(accepts(ip, port))
+
+    def test_bind_failure_is_logged(self):
+        # the port is taken on every loopback address
+        with socket.socket() as s:
+            s.bind(("0.0.0.0", 0))
+            s.listen()
+            port = s.getsockname()[1]
+            sim = Sim("--boot-seconds", "0", "--ssh-instances", "--ssh-port", str(port))
+            try:
+                img = [i for i in sim.ok("DescribeImages", Owners=["099720109477"])["Images"]
+                       if i["Architecture"] == "x86_64"][0]
+                iid = sim.ok("RunInstances", ImageId=img["ImageId"], InstanceType="t3.micro",
+                             MinCount=1, MaxCount=1)["Instances"][0]["InstanceId"]
+                sim.wait_state(iid, "running")
+                deadline = time.monotonic() + 15
+                while "could not listen" not in sim.read_log() and time.monotonic() < deadline:
+                    time.sleep(0.1)
+            finally:
+                sim.stop()
+            self.assertIn(f"sshd could not listen on", sim.read_log())
+            self.assertIn(f":{port}", sim.read_log())
