@@ -116,6 +116,8 @@ static void emit_human(const struct cli_ctx *ctx, const struct craft_event *ev)
 		        ev->name ? ev->name : "", ev->id ? ev->id : "");
 		if (secs >= 0)
 			fprintf(stderr, " (%.1fs)", secs);
+		if (ev->message)
+			fprintf(stderr, "  # %s", ev->message);
 		fputc('\n', stderr);
 		break;
 	}

@@ -2,10 +2,15 @@
 # destroy against the AWS simulator, the benchmark and the config fuzzer.
 .PHONY: test-engine fuzz-config
 
-# (the integration suite joins TEST_SUITES once it runs against the simulator)
-
 FUZZ_CC ?= clang
 fuzz-config: $(BUILD)/fuzz/config
 $(BUILD)/fuzz/config: tests/fuzz/config/fuzz_config.c lib/config.c lib/core/buf.c lib/core/env.c lib/core/error.c | $(BUILD)/.deps
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) $(PKG_CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+TEST_SUITES += test-engine
+test-engine: $(BIN)
+	@tests/engine/test-engine.sh
+
+bench: $(BIN)
+	@tests/engine/bench.sh

@@ -1991,7 +1991,7 @@ static void wait_checkip(struct craft_infra *in)
 	join_checkip(in);
 }
 
-static craft_code discover(struct craft_infra *in, int wait_ip, struct craft_err *err)
+static craft_code discover(struct craft_infra *in, int wait_ip, int attrs, struct craft_err *err)
 {
 	struct found *f = calloc(1, sizeof(*f));
 	struct craft_model *m = &in->m;
@@ -2128,7 +2128,7 @@ static craft_code discover(struct craft_infra *in, int wait_ip, struct craft_err
 		int vpc = craft_model_find(m, CRAFT_K_VPC, "main");
 		int inst = craft_model_find(m, CRAFT_K_INSTANCE, "server");
 
-		if (m->res[vpc].found) {
+		if (attrs && m->res[vpc].found) {
 			craft_query_init(&q);
 			craft_query_add(&q, "VpcId", m->res[vpc].id);
 			craft_query_add(&q, "Attribute", "enableDnsSupport");
@@ -2140,7 +2140,7 @@ static craft_code discover(struct craft_infra *in, int wait_ip, struct craft_err
 			submit_discovery(f, "DescribeVpcAttribute", &q, parse_vpc_attr);
 			craft_query_release(&q);
 		}
-		if (m->res[inst].found && m->res[inst].have.root_volume[0]) {
+		if (attrs && m->res[inst].found && m->res[inst].have.root_volume[0]) {
 			craft_query_init(&q);
 			craft_query_add(&q, "VolumeId.1", m->res[inst].have.root_volume);
 			submit_discovery(f, "DescribeVolumes", &q, parse_volume);
@@ -2210,7 +2210,7 @@ const struct craft_model *craft_infra_model(const struct craft_infra *in)
 craft_code craft_infra_discover(struct craft_infra *in, struct craft_err *err)
 {
 	start_checkip(in);
-	return discover(in, 1, err);
+	return discover(in, 1, 1, err);
 }
 
 static void fill_outputs(struct craft_infra *in, struct craft_infra_outputs *out)
@@ -2399,6 +2399,20 @@ craft_code craft_infra_provision(struct craft_infra *in, struct craft_infra_outp
 			goto done;
 		}
 	}
+	/* the cache learns what discovery found (it may have been lost) */
+	if (in->st) {
+		for (int i = 0; i < in->m.ndesired; i++) {
+			struct craft_res *r = &in->m.res[i];
+
+			if (r->found && craft_kind_tagged(r->kind))
+				craft_state_set_id(in->st, craft_kind_name(r->kind), r->name,
+				                   r->id);
+		}
+		if (craft_state_save(in->st, err) != CRAFT_OK) {
+			craft_logf(in->opts.reporter, CRAFT_LEVEL_WARN, "%s", err->msg);
+			craft_err_init(err);
+		}
+	}
 	for (pass = 0; pass < 3; pass++) {
 		rc = apply(in, &e, pass == 0 ? counts : NULL, err);
 		if (rc)
@@ -2409,7 +2423,7 @@ craft_code craft_infra_provision(struct craft_infra *in, struct craft_infra_outp
 			break;
 		craft_logf(in->opts.reporter, CRAFT_LEVEL_DEBUG,
 		           "a create was retried after an unclear failure: checking for twins");
-		rc = discover(in, 1, err);
+		rc = discover(in, 1, 1, err);
 		if (rc)
 			goto done;
 		{
@@ -2504,7 +2518,7 @@ craft_code craft_infra_destroy(struct craft_infra *in, int (*confirm)(void *ud, 
 
 	*deleted = 0;
 	phase(in->opts.reporter, 0, "destroy", 0, 0);
-	rc = discover(in, 0, err);
+	rc = discover(in, 0, 0, err);
 	if (rc)
 		goto done;
 	/* everything found goes: tagged resources, and the associations of its tables */

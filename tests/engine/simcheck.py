@@ -1,0 +1,219 @@
+#!/usr/bin/python3
+"""Checks on the AWS simulator's state and call log for the engine tests.
+
+Usage: simcheck.py ENDPOINT COMMAND [ARGS]
+
+  expect STACK [key=value...]  the stack's resources are exactly the expected set
+                               (keys: region, azs, type, image, size, voltype,
+                               cidr, ssh_cidr, http_port, tag)
+  tagged STACK                 print how many live resources carry the stack's tag
+  ncalls                       print the number of calls logged so far
+  mutations SINCE              print the changing (non-Describe) calls after SINCE
+  instance STACK FIELD         print a field of the stack's live instance
+
+Exits 1 with a message on the first failed expectation.
+"""
+
+import json
+import os
+import sys
+import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "awssim"))
+from awssimlib import images  # noqa: E402
+
+READONLY_PREFIXES = ("Describe", "Get", "List")
+
+
+def get(url):
+    with urllib.request.urlopen(url, timeout=10) as r:
+        return json.loads(r.read())
+
+
+def tags(x):
+    return {t["Key"]: t.get("Value", "") for t in (x.get("Tags") or [])}
+
+
+def of_stack(items, stack):
+    return [x for x in items if tags(x).get("craftctl:stack") == stack]
+
+
+class Fail(Exception):
+    pass
+
+
+def want(cond, msg):
+    if not cond:
+        raise Fail(msg)
+
+
+def newest_image(region, version, arch):
+    best = None
+    for im in images.ubuntu_images(region):
+        if f"-{version}-" in im["Name"] and im["Architecture"] == arch:
+            if best is None or im["CreationDate"] > best["CreationDate"]:
+                best = im
+    return best["ImageId"]
+
+
+def subnet_cidrs(vpc_cidr, n):
+    import ipaddress
+    net = ipaddress.ip_network(vpc_cidr)
+    subs = list(net.subnets(prefixlen_diff=4))
+    return [str(subs[i]) for i in range(n)], [str(subs[8 + i]) for i in range(n)]
+
+
+def expect(ep, stack, opts):
+    region = opts.get("region", "us-east-2")
+    azs = int(opts.get("azs", "2"))
+    itype = opts.get("type", "t3.medium")
+    version = opts.get("image", "24.04")
+    size = int(opts.get("size", "30"))
+    voltype = opts.get("voltype", "gp3")
+    cidr = opts.get("cidr", "10.20.0.0/16")
+    ssh_cidr = opts.get("ssh_cidr", "127.0.0.1/32")
+    http_port = int(opts.get("http_port", "80"))
+    user_tag = opts.get("tag")
+    s = get(ep + "/_awssim/state")[region]
+
+    def named(x, kind):
+        t = tags(x)
+        want(t.get("craftctl:resource"), f"{kind} {x} has no craftctl:resource tag")
+        want(t.get("Name") == f"{stack}-{t['craftctl:resource']}",
+             f"{kind} Name tag is {t.get('Name')!r}")
+        if user_tag:
+            k, v = user_tag.split("=", 1)
+            want(t.get(k) == v, f"{kind} lacks tag {user_tag}: {t}")
+
+    vpcs = of_stack(s["vpcs"], stack)
+    want(len(vpcs) == 1, f"want 1 vpc, got {len(vpcs)}")
+    vpc = vpcs[0]
+    named(vpc, "vpc")
+    want(vpc["CidrBlock"] == cidr, f"vpc cidr {vpc['CidrBlock']}")
+    vid = vpc["VpcId"]
+
+    subnets = of_stack(s["subnets"], stack)
+    want(len(subnets) == 2 * azs, f"want {2 * azs} subnets, got {len(subnets)}")
+    pub, priv = subnet_cidrs(cidr, azs)
+    zones = set()
+    public_ids = set()
+    for sn in subnets:
+        named(sn, "subnet")
+        want(sn["VpcId"] == vid, "subnet outside the vpc")
+        zones.add(sn["AvailabilityZone"])
+        if sn["CidrBlock"] in pub:
+            want(sn["MapPublicIpOnLaunch"], f"public subnet {sn['CidrBlock']} maps no ips")
+            public_ids.add(sn["SubnetId"])
+        else:
+            want(sn["CidrBlock"] in priv, f"unexpected subnet {sn['CidrBlock']}")
+            want(not sn["MapPublicIpOnLaunch"], "private subnet maps public ips")
+    want(len(zones) == azs, f"subnets in {len(zones)} zones, want {azs}")
+    want(len(public_ids) == azs, f"{len(public_ids)} public subnets, want {azs}")
+
+    igws = of_stack(s["internet_gateways"], stack)
+    want(len(igws) == 1, f"want 1 internet gateway, got {len(igws)}")
+    named(igws[0], "igw")
+    att = igws[0].get("Attachments") or []
+    want(len(att) == 1 and att[0]["VpcId"] == vid, f"gateway attachments {att}")
+    gid = igws[0]["InternetGatewayId"]
+
+    rtbs = of_stack(s["route_tables"], stack)
+    want(len(rtbs) == 1, f"want 1 route table, got {len(rtbs)}")
+    named(rtbs[0], "rtb")
+    routes = [r for r in rtbs[0].get("Routes") or []
+              if r.get("DestinationCidrBlock") == "0.0.0.0/0"]
+    want(len(routes) == 1 and routes[0].get("GatewayId") == gid, f"default route {routes}")
+    assocs = [a for a in rtbs[0].get("Associations") or [] if not a.get("Main")]
+    want(sorted(a["SubnetId"] for a in assocs) == sorted(public_ids),
+         f"associations {assocs} want the public subnets")
+
+    sgs = of_stack(s["security_groups"], stack)
+    want(len(sgs) == 1, f"want 1 security group, got {len(sgs)}")
+    named(sgs[0], "sg")
+    rules = set()
+    for p in sgs[0].get("IpPermissions") or []:
+        for r in p.get("IpRanges") or []:
+            rules.add((p.get("IpProtocol"), p.get("FromPort"), p.get("ToPort"), r["CidrIp"]))
+        want(not p.get("Ipv6Ranges") and not p.get("UserIdGroupPairs"),
+             f"unexpected rule {p}")
+    expected = {("tcp", 22, 22, ssh_cidr), ("tcp", http_port, http_port, "0.0.0.0/0"),
+                ("tcp", 443, 443, "0.0.0.0/0")}
+    want(rules == expected, f"ingress rules {sorted(rules)} != {sorted(expected)}")
+
+    keys = of_stack(s["key_pairs"], stack)
+    want(len(keys) == 1, f"want 1 key pair, got {len(keys)}")
+    named(keys[0], "key")
+
+    insts = [i for i in of_stack(s["instances"], stack)
+             if i["State"]["Name"] not in ("terminated",)]
+    want(len(insts) == 1, f"want 1 live instance, got {len(insts)}")
+    inst = insts[0]
+    named(inst, "instance")
+    want(inst["State"]["Name"] == "running", f"instance is {inst['State']['Name']}")
+    want(inst["InstanceType"] == itype, f"instance type {inst['InstanceType']}")
+    arch = "arm64" if itype.split(".")[0].endswith("g") else "x86_64"
+    want(inst["ImageId"] == newest_image(region, version, arch),
+         f"image {inst['ImageId']} is not the newest ubuntu {version} {arch}")
+    want(inst["MetadataOptions"]["HttpTokens"] == "required", "IMDSv2 not required")
+    want(inst["SubnetId"] in public_ids, "instance not in a public subnet")
+    want([g["GroupId"] for g in inst["SecurityGroups"]] == [sgs[0]["GroupId"]],
+         "instance security groups")
+    want(inst.get("KeyName") == keys[0]["KeyName"], "instance key")
+    root = [b for b in inst["BlockDeviceMappings"] if b["DeviceName"] == inst["RootDeviceName"]]
+    want(len(root) == 1, "no root volume")
+    vol = [v for v in s["volumes"] if v["VolumeId"] == root[0]["Ebs"]["VolumeId"]][0]
+    want(vol["Size"] == size and vol["VolumeType"] == voltype and vol["Encrypted"],
+         f"root volume {vol['Size']} {vol['VolumeType']} encrypted={vol['Encrypted']}")
+    want(root[0]["Ebs"]["DeleteOnTermination"], "root volume outlives the instance")
+
+    eips = of_stack(s["addresses"], stack)
+    want(len(eips) == 1, f"want 1 elastic ip, got {len(eips)}")
+    named(eips[0], "eip")
+    want(eips[0].get("InstanceId") == inst["InstanceId"], "elastic ip not on the instance")
+    print(f"ok: {stack}: vpc, {len(subnets)} subnets, igw, rtb+route+{len(assocs)} assocs, "
+          f"sg ({len(rules)} rules), key, {itype} {inst['InstanceId']}, eip "
+          f"{eips[0]['PublicIp']}")
+
+
+def tagged(ep, stack):
+    n = 0
+    for region in get(ep + "/_awssim/state").values():
+        for kind, items in region.items():
+            for x in of_stack(items, stack):
+                if kind == "instances" and x["State"]["Name"] == "terminated":
+                    continue
+                n += 1
+    return n
+
+
+def main():
+    ep, cmd, args = sys.argv[1], sys.argv[2], sys.argv[3:]
+    try:
+        if cmd == "expect":
+            expect(ep, args[0], dict(a.split("=", 1) for a in args[1:]))
+        elif cmd == "tagged":
+            print(tagged(ep, args[0]))
+        elif cmd == "ncalls":
+            print(len(get(ep + "/_awssim/calls")))
+        elif cmd == "mutations":
+            calls = get(ep + "/_awssim/calls")[int(args[0]):]
+            print(" ".join(c["action"] for c in calls
+                           if not c["action"].startswith(READONLY_PREFIXES)))
+        elif cmd == "instance":
+            s = get(ep + "/_awssim/state")
+            for region in s.values():
+                for i in of_stack(region["instances"], args[0]):
+                    if i["State"]["Name"] != "terminated":
+                        v = i
+                        for part in args[1].split("."):
+                            v = v[part]
+                        print(v)
+        else:
+            raise Fail(f"unknown command {cmd}")
+    except Fail as e:
+        print(f"FAIL: {e}", file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

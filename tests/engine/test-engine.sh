@@ -1,0 +1,357 @@
+#!/usr/bin/env bash
+# The provisioning engine against the AWS simulator (tests/awssim): broken
+# stack files, cold provision, no-op re-runs with and without the state
+# cache, plan, status, drift repair, replacement, the lock, two stacks side
+# by side, destroy, convergence under throttling/faults/eventual
+# consistency, and SIGKILL at seeded random moments.
+# Every simulator runs on a free port and is stopped by its PID.
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+top=$(pwd)
+bin=$top/${CRAFTCTL:-build/craftctl}
+check="/usr/bin/python3 $top/tests/engine/simcheck.py"
+kills=${ENGINE_KILLS:-20}
+tmp=$(mktemp -d /tmp/craft-engine-XXXXXX)
+pass=0
+fail=0
+sim_pid=""
+bg_pid=""
+ep=""
+
+stop_sim() {
+  if [ -n "$sim_pid" ]; then
+    kill "$sim_pid" 2>/dev/null
+    wait "$sim_pid" 2>/dev/null
+    sim_pid=""
+  fi
+}
+cleanup() {
+  if [ -n "$bg_pid" ]; then kill -9 "$bg_pid" 2>/dev/null; wait "$bg_pid" 2>/dev/null; fi
+  stop_sim
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+ok() { pass=$((pass + 1)); echo "ok   $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL $1"; }
+
+# A clean, private environment: no credentials or profiles of the machine.
+export HOME=$tmp/home XDG_STATE_HOME=$tmp/state
+unset XDG_CONFIG_HOME AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SESSION_TOKEN AWS_ENDPOINT_URL \
+  AWS_ENDPOINT_URL_EC2 AWS_REGION AWS_DEFAULT_REGION GITHUB_ACTIONS
+export AWS_ACCESS_KEY_ID=AKIDENGINETEST AWS_SECRET_ACCESS_KEY=engine-test-secret
+export AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE=$tmp/none AWS_SHARED_CREDENTIALS_FILE=$tmp/none
+export AWS_MAX_ATTEMPTS=8
+mkdir -p "$HOME"
+
+start_sim() {
+  stop_sim
+  rm -f "$tmp/port"
+  tests/awssim/awssim --port 0 --port-file "$tmp/port" --access-key "$AWS_ACCESS_KEY_ID" \
+    --secret-key "$AWS_SECRET_ACCESS_KEY" --boot-seconds 1 --terminate-seconds 1 "$@" \
+    >>"$tmp/sim.log" 2>&1 &
+  sim_pid=$!
+  for _ in $(seq 200); do
+    [ -s "$tmp/port" ] && break
+    sleep 0.05
+  done
+  ep="http://127.0.0.1:$(cat "$tmp/port")"
+  export CRAFTCTL_CHECKIP_URL="$ep/_awssim/checkip"
+}
+
+stack_file() { # NAME CIDR [extra yaml]
+  cat >"$tmp/$1.yaml" <<EOF
+stack: $1
+region: us-east-2
+network:
+  cidr: $2
+  availability_zones: 2
+tags: { team: platform }
+${3:-}
+EOF
+}
+
+cc() { # STACK ARGS...: craftctl on the stack's file against the simulator
+  local s=$1
+  shift
+  "$bin" --endpoint-url "$ep" -c "$tmp/$s.yaml" "$@"
+}
+
+mutations_since() { $check "$ep" mutations "$1"; }
+ncalls() { $check "$ep" ncalls; }
+
+start_sim --latency-ms 2
+
+# ---- broken stack files: exit 2, file:line:column, no AWS call
+before=$(ncalls)
+nbroken=0
+for f in tests/engine/broken/*.yaml; do
+  nbroken=$((nbroken + 1))
+  out=$("$bin" --endpoint-url "$ep" -c "$f" provision 2>&1)
+  rc=$?
+  if [ "$rc" -ne 2 ]; then
+    bad "broken $f: exit $rc, want 2: $out"
+  elif ! grep -qE "^craftctl: $f: line [0-9]+, column [0-9]+: " <<<"$out"; then
+    bad "broken $f: message lacks file:line:column: $out"
+  else
+    ok "broken $(basename "$f") exits 2 naming file, line, column"
+  fi
+done
+after=$(ncalls)
+if [ "$before" = "$after" ] && [ "$nbroken" -ge 15 ]; then
+  ok "$nbroken broken stack files made no AWS call"
+else
+  bad "broken stack files: calls $before -> $after ($nbroken files)"
+fi
+
+# ---- cold provision creates exactly the set
+stack_file alpha 10.20.0.0/16
+out=$(cc alpha provision 2>&1)
+rc=$?
+if [ $rc -eq 0 ] && grep -q "provision complete: 15 created" <<<"$out"; then
+  ok "cold provision succeeds"
+else
+  bad "cold provision: exit $rc: $out"
+fi
+if r=$($check "$ep" expect alpha tag=team=platform 2>&1); then ok "cold provision: $r"; else bad "cold provision set: $r"; fi
+if grep -qE "^  ssh +ssh -i $HOME/.config/craftctl/alpha/id_ed25519 ubuntu@" <<<"$out" &&
+  grep -qE "^  url +http://[0-9.]+/" <<<"$out"; then
+  ok "provision prints the ssh command and url"
+else
+  bad "provision outputs: $out"
+fi
+key=$HOME/.config/craftctl/alpha/id_ed25519
+if [ "$(stat -c %a "$key")" = 600 ] && ssh-keygen -y -f "$key" >/dev/null 2>&1; then
+  ok "generated key is OpenSSH ed25519, mode 0600"
+else
+  bad "generated key $key"
+fi
+if [ "$(stat -c %a "$XDG_STATE_HOME/craftctl/alpha.json")" = 600 ]; then
+  ok "state cache is mode 0600"
+else
+  bad "state cache mode"
+fi
+
+# ---- no-op: zero changing calls, with and without the cache
+mark=$(ncalls)
+out=$(cc alpha provision 2>&1)
+rc=$?
+m=$(mutations_since "$mark")
+if [ $rc -eq 0 ] && [ -z "$m" ] && grep -q "0 created, 0 updated, 0 replaced, 15 kept" <<<"$out"; then
+  ok "second provision makes zero changing calls"
+else
+  bad "second provision: mutations '$m': $out"
+fi
+rm -f "$XDG_STATE_HOME/craftctl/alpha.json"
+mark=$(ncalls)
+out=$(cc alpha provision 2>&1)
+rc=$?
+m=$(mutations_since "$mark")
+if [ $rc -eq 0 ] && [ -z "$m" ] && [ -s "$XDG_STATE_HOME/craftctl/alpha.json" ]; then
+  ok "provision without the state cache makes zero changing calls"
+else
+  bad "provision without cache: exit $rc, mutations '$m': $out"
+fi
+
+# ---- plan and status on an unchanged stack
+out=$(cc alpha plan 2>&1)
+rc=$?
+if [ $rc -eq 0 ] && grep -q "plan: no changes" <<<"$out" && ! grep -qE "^  (create|update|replace|delete) " <<<"$out"; then
+  ok "plan on an unchanged stack reports no changes"
+else
+  bad "plan unchanged: $out"
+fi
+out=$(cc alpha --json plan 2>/dev/null)
+if grep -q '"event":"result"' <<<"$out" && grep -q '"changes":"0"' <<<"$out" &&
+  grep -q '"event":"resource","action":"keep","kind":"vpc","name":"main","id":"vpc-' <<<"$out"; then
+  ok "plan --json: resource events and a result"
+else
+  bad "plan --json: $out"
+fi
+out=$(cc alpha status --json 2>/dev/null)
+iid=$($check "$ep" instance alpha InstanceId)
+if grep -q "\"instance_id\":\"$iid\"" <<<"$out" && grep -q '"drift":"0"' <<<"$out" &&
+  grep -q '"action":"running","kind":"instance"' <<<"$out"; then
+  ok "status --json: states, instance, no drift"
+else
+  bad "status: $out"
+fi
+
+# ---- drift: rules and a subnet changed behind craftctl's back are repaired
+sg=$("$bin" --endpoint-url "$ep" --region us-east-2 api ec2 DescribeSecurityGroups \
+  Filter.1.Name=tag:craftctl:stack Filter.1.Value.1=alpha | grep -oE 'sg-[0-9a-f]+' | head -1)
+"$bin" --endpoint-url "$ep" --region us-east-2 api ec2 RevokeSecurityGroupIngress GroupId="$sg" \
+  IpPermissions.1.IpProtocol=tcp IpPermissions.1.FromPort=443 IpPermissions.1.ToPort=443 \
+  IpPermissions.1.IpRanges.1.CidrIp=0.0.0.0/0 >/dev/null
+"$bin" --endpoint-url "$ep" --region us-east-2 api ec2 AuthorizeSecurityGroupIngress GroupId="$sg" \
+  IpPermissions.1.IpProtocol=tcp IpPermissions.1.FromPort=5432 IpPermissions.1.ToPort=5432 \
+  IpPermissions.1.IpRanges.1.CidrIp=0.0.0.0/0 >/dev/null
+sn=$("$bin" --endpoint-url "$ep" --region us-east-2 api ec2 DescribeSubnets \
+  Filter.1.Name=tag:craftctl:resource Filter.1.Value.1=private-2 \
+  Filter.2.Name=tag:craftctl:stack Filter.2.Value.1=alpha | grep -oE 'subnet-[0-9a-f]+' | head -1)
+"$bin" --endpoint-url "$ep" --region us-east-2 api ec2 DeleteSubnet SubnetId="$sn" >/dev/null
+out=$(cc alpha plan 2>&1)
+if grep -qE "^  update +security_group +instance" <<<"$out" && grep -qE "^  create +subnet +private-2" <<<"$out"; then
+  ok "plan shows drift: rules to update, deleted subnet to create"
+else
+  bad "plan drift: $out"
+fi
+out=$(cc alpha provision 2>&1)
+rc=$?
+if [ $rc -eq 0 ] && r=$($check "$ep" expect alpha 2>&1); then
+  ok "provision repairs drift"
+else
+  bad "drift repair: $out $r"
+fi
+
+# ---- replacement only with --replace
+sed -i 's/^tags:/instance: { type: t3.large }\ntags:/' "$tmp/alpha.yaml"
+out=$(cc alpha plan 2>&1)
+if grep -qE "^  replace +instance +server +i-[0-9a-f]+ .*type t3.medium -> t3.large" <<<"$out"; then
+  ok "plan shows the instance replacement and why"
+else
+  bad "plan replace: $out"
+fi
+mark=$(ncalls)
+out=$(cc alpha provision 2>&1)
+rc=$?
+m=$(mutations_since "$mark")
+if [ $rc -eq 2 ] && [ -z "$m" ] && grep -q -- "--replace" <<<"$out"; then
+  ok "provision refuses a replacement without --replace (exit 2, no change)"
+else
+  bad "replace without flag: exit $rc, mutations '$m': $out"
+fi
+old_ip=$($check "$ep" instance alpha PublicIpAddress)
+out=$(cc alpha provision --replace 2>&1)
+rc=$?
+new_ip=$($check "$ep" instance alpha PublicIpAddress)
+if [ $rc -eq 0 ] && r=$($check "$ep" expect alpha type=t3.large 2>&1) && [ "$old_ip" = "$new_ip" ]; then
+  ok "provision --replace replaces the instance; the elastic ip stays ($new_ip)"
+else
+  bad "replace: exit $rc, ip $old_ip -> $new_ip: $out $r"
+fi
+sed -i '/^instance: { type: t3.large }$/d' "$tmp/alpha.yaml"
+cc alpha provision --replace >/dev/null 2>&1
+
+# ---- the lock: a second run exits 3 naming the holder
+curl -s -X POST -d '{"latency_ms": 400}' "$ep/_awssim/faults" >/dev/null
+"$bin" --endpoint-url "$ep" -c "$tmp/alpha.yaml" provision >/dev/null 2>&1 &
+bg_pid=$!
+sleep 0.3
+out=$(cc alpha provision 2>&1)
+rc=$?
+wait "$bg_pid"
+bg_rc=$?
+bg_pid=""
+curl -s -X POST -d '{"latency_ms": 2}' "$ep/_awssim/faults" >/dev/null
+if [ $rc -eq 3 ] && grep -qE "locked by another run \(pid [0-9]+, craftctl provision" <<<"$out" && [ $bg_rc -eq 0 ]; then
+  ok "a second run exits 3 and names the holder"
+else
+  bad "lock: exit $rc (holder $bg_rc): $out"
+fi
+
+# ---- two stacks side by side
+stack_file beta 10.30.0.0/16
+if cc beta provision >/dev/null 2>&1 && $check "$ep" expect beta cidr=10.30.0.0/16 >/dev/null; then
+  ok "a second stack provisions beside the first"
+else
+  bad "second stack provision"
+fi
+out=$(cc alpha destroy </dev/null 2>&1)
+rc=$?
+if [ $rc -eq 2 ] && grep -q -- "--yes" <<<"$out" && [ "$($check "$ep" tagged alpha)" -gt 0 ]; then
+  ok "destroy without a terminal or --yes refuses (exit 2)"
+else
+  bad "destroy without --yes: exit $rc: $out"
+fi
+out=$(cc alpha destroy --yes 2>&1)
+rc=$?
+if [ $rc -eq 0 ] && [ "$($check "$ep" tagged alpha)" = 0 ] && r=$($check "$ep" expect beta cidr=10.30.0.0/16 2>&1); then
+  ok "destroying one stack leaves nothing of it and the other intact"
+else
+  bad "destroy alpha: exit $rc: $out $r"
+fi
+if [ ! -e "$HOME/.config/craftctl/alpha/id_ed25519" ] && [ ! -e "$XDG_STATE_HOME/craftctl/alpha.json" ]; then
+  ok "destroy removes the generated key and the state cache"
+else
+  bad "destroy leftovers"
+fi
+mark=$(ncalls)
+out=$(cc alpha destroy --yes 2>&1)
+rc=$?
+m=$(mutations_since "$mark")
+if [ $rc -eq 0 ] && [ -z "$m" ] && grep -q "nothing to destroy" <<<"$out"; then
+  ok "a second destroy is a no-op that succeeds"
+else
+  bad "second destroy: exit $rc, mutations '$m': $out"
+fi
+cc beta destroy --yes >/dev/null 2>&1
+if [ "$($check "$ep" tagged beta)" = 0 ]; then ok "second stack destroyed"; else bad "beta leftovers"; fi
+
+# ---- convergence under throttling, faults and eventual consistency
+start_sim --latency-ms 2 --throttle-rate 0.2 --fault-rate 0.05 --consistency-delay-ms 2000 --seed 11
+stack_file gamma 10.40.0.0/16
+out=$(cc gamma provision 2>&1)
+rc=$?
+if [ $rc -eq 0 ] && r=$($check "$ep" expect gamma cidr=10.40.0.0/16 2>&1); then
+  ok "converges under throttle 0.2, faults 0.05, consistency 2 s: $r"
+else
+  bad "faulty provision: exit $rc: $out ${r:-}"
+fi
+out=$(cc gamma provision 2>&1)
+rc=$?
+if [ $rc -eq 0 ] && r=$($check "$ep" expect gamma cidr=10.40.0.0/16 2>&1); then
+  ok "re-run under faults keeps the same set"
+else
+  bad "faulty re-run: exit $rc: $out ${r:-}"
+fi
+out=$(cc gamma destroy --yes 2>&1)
+rc=$?
+if [ $rc -eq 0 ] && [ "$($check "$ep" tagged gamma)" = 0 ]; then
+  ok "destroy under faults leaves nothing tagged"
+else
+  bad "faulty destroy: exit $rc: $out"
+fi
+
+# ---- SIGKILL at seeded random moments, then a re-run converges
+start_sim --latency-ms 5
+stack_file delta 10.50.0.0/16
+converged=0
+for seed in $(seq 1 "$kills"); do
+  at=$(awk -v s="$seed" 'BEGIN { srand(s); printf "%.3f", 0.02 + rand() * 1.6 }')
+  "$bin" --endpoint-url "$ep" -c "$tmp/delta.yaml" provision >"$tmp/kill.log" 2>&1 &
+  bg_pid=$! # craftctl itself, not a subshell: SIGKILL must hit it
+  sleep "$at"
+  kill -9 "$bg_pid" 2>/dev/null
+  wait "$bg_pid" 2>/dev/null
+  bg_pid=""
+  sleep 0.1 # let requests already on the wire land, as they would on AWS
+  if ! out=$(cc delta provision 2>&1); then
+    bad "kill seed $seed at ${at}s: re-run failed: $out"
+    continue
+  fi
+  if ! r=$($check "$ep" expect delta cidr=10.50.0.0/16 2>&1); then
+    bad "kill seed $seed at ${at}s: $r"
+    continue
+  fi
+  if [ $((seed % 5)) -eq 0 ]; then
+    # now and then, also from the other end: destroy interrupted, then whole
+    cc delta destroy --yes >/dev/null 2>&1
+    if [ "$($check "$ep" tagged delta)" != 0 ]; then
+      bad "kill seed $seed: destroy left resources"
+      continue
+    fi
+  fi
+  converged=$((converged + 1))
+done
+cc delta destroy --yes >/dev/null 2>&1
+left=$($check "$ep" tagged delta)
+if [ "$converged" -eq "$kills" ] && [ "$left" = 0 ]; then
+  ok "SIGKILL at $kills seeded moments: every re-run converged without duplicates; destroy left nothing"
+else
+  bad "kill test: $converged/$kills converged, $left tagged left"
+fi
+
+stop_sim
+echo "engine: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
