@@ -25,6 +25,7 @@ import email.utils
 import json
 import os
 import secrets
+import ssl
 import sys
 import threading
 import time
@@ -54,7 +55,8 @@ class State:
         self.skew = 0
         self.stats = {"requests": 0, "ok": 0, "auth_failures": 0, "imds_token": 0,
                       "imds_creds": 0, "container_creds": 0, "web_identity": 0,
-                      "actions": {}, "dates": [], "bodies": []}
+                      "actions": {}, "dates": [], "bodies": [], "connections": 0}
+        self.peers = set()
 
     def issue(self, prefix, ttl):
         ak = prefix + secrets.token_hex(6).upper()
@@ -173,6 +175,8 @@ class Handler(BaseHTTPRequestHandler):
                                              keep_blank_values=True, strict_parsing=False))
         action = params.get("Action", "")
         with st.lock:
+            st.peers.add(self.client_address)
+            st.stats["connections"] = len(st.peers)
             st.stats["requests"] += 1
             st.stats["actions"][action] = st.stats["actions"].get(action, 0) + 1
             if st.faults["drop"] > 0:
@@ -347,10 +351,16 @@ def main():
     ap.add_argument("--imds-secret", default=secrets.token_hex(8))
     ap.add_argument("--cred-ttl", type=int, default=3600)
     ap.add_argument("--vpcs", type=int, default=2)
+    ap.add_argument("--tls-cert", help="serve https with this certificate (PEM)")
+    ap.add_argument("--tls-key", help="and this key")
     ap.add_argument("--verbose", action="store_true")
     args = ap.parse_args()
     srv = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     srv.daemon_threads = True
+    if args.tls_cert:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(args.tls_cert, args.tls_key)
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     srv.state = State(args)
     if args.port_file:
         tmp = args.port_file + ".tmp"

@@ -172,6 +172,19 @@ expect "TLS is verified: a plain-http server behind https:// fails" 1 "https://1
   clean "${ENVCREDS[@]}" AWS_MAX_ATTEMPTS=1 "$bin" api ec2 DescribeVpcs --region us-east-2 \
   --endpoint-url "https://127.0.0.1:$port_main"
 
+# TLS: a self-signed certificate is refused (never a silent downgrade),
+# and accepted once AWS_CA_BUNDLE trusts it.
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
+  -addext subjectAltName=IP:127.0.0.1 -keyout "$tmp/tls.key" -out "$tmp/tls.crt" >/dev/null 2>&1
+start_fake tls --region us-east-2 --tls-cert "$tmp/tls.crt" --tls-key "$tmp/tls.key"
+TLS="https://127.0.0.1:$(cat "$tmp/tls.port")"
+expect "TLS: an untrusted certificate is an error, not retried" 1 \
+  '^craftctl: https://127.0.0.1:[0-9]+: SSL certificate problem: self-signed certificate$' \
+  clean "${ENVCREDS[@]}" "$bin" api ec2 DescribeVpcs --region us-east-2 --endpoint-url "$TLS"
+expect "TLS: trusted through AWS_CA_BUNDLE" 0 '<DescribeVpcsResponse' \
+  clean "${ENVCREDS[@]}" AWS_CA_BUNDLE="$tmp/tls.crt" "$bin" api ec2 DescribeVpcs --region us-east-2 \
+  --endpoint-url "$TLS"
+
 echo "== region and endpoint precedence"
 E="http://127.0.0.1:$port_eu"
 expect "AWS_REGION beats AWS_DEFAULT_REGION" 0 '<DescribeVpcsResponse' \
@@ -355,6 +368,11 @@ expect "paging follows nextToken" 0 'pages=3 vpcs=5' \
   clean "${ENVCREDS[@]}" "$tool" paginate --max-results 2 --region us-east-2 --endpoint-url "$M"
 expect "60 calls with 8 in flight on curl multi" 0 'ok=60 failed=0 attempts=60' \
   clean "${ENVCREDS[@]}" "$tool" calls --count 60 --in-flight 8 --region us-east-2 --endpoint-url "$M"
+start_fake reuse --region us-east-2
+expect "10 sequential calls of one client" 0 'ok=10 failed=0' \
+  clean "${ENVCREDS[@]}" "$tool" calls --sequential --count 10 --region us-east-2 \
+  --endpoint-url "http://127.0.0.1:$(cat "$tmp/reuse.port")"
+same "connection reuse: one connection for 10 calls" "$(stat_of "$(cat "$tmp/reuse.port")" connections)" 1
 
 echo "== end to end against the AWS simulator (tests/awssim, botocore-verified)"
 SIM_AK=AKIDSIMEXAMPLE
