@@ -48,6 +48,14 @@ const struct cli_command cli_commands[] = {
 	  "Example: craftctl api ec2 DescribeVpcs Filter.1.Name=tag-key "
 	  "Filter.1.Value.1=craftctl:stack",
 	  NULL },
+	{ "iam-policy", cmd_iam_policy, 0,
+	  "print the least-privilege IAM policy for the AWS actions craftctl calls", "",
+	  "Prints the IAM policy document (JSON) that allows exactly the AWS actions\n"
+	  "craftctl calls, generated from the table the code uses (lib/aws/actions.c).\n"
+	  "Attach it to the role or user craftctl runs as; see docs/github-actions.md.\n"
+	  "With --region, every statement is limited to that region\n"
+	  "(aws:RequestedRegion). With --json, the document is printed on one line.",
+	  NULL },
 	{ "plan", cmd_plan, 0, "show what provision would create, keep, change or delete", "",
 	  "Finds every resource tagged with the stack (AWS is the truth; the state cache\n"
 	  "only caches ids), diffs it against the stack file and prints one line per\n"

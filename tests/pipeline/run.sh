@@ -9,7 +9,11 @@
 #  3. fixtures/: broken workflows each check must reject (so none of the
 #     checks above can pass by accident), and mutated copies of the real
 #     workflows that the structure and paths checks must reject;
-#  4. the scripts the workflows run (.github/scripts/), and smoke.sh against
+#  4. `craftctl iam-policy` against every AWS action named in lib/ and cli/,
+#     and against every call the AWS simulator saw during a provision and
+#     destroy made with OIDC (web identity) credentials and the deploy key
+#     installed the way deploy.yml installs it;
+#  5. the scripts the workflows run (.github/scripts/), and smoke.sh against
 #     the real backend on a private PostgreSQL.
 # Prints "N passed, N failed, N skipped" (skipped = PENDING: a craftctl
 # command or a file another area has not landed yet) and exits non-zero on
@@ -137,6 +141,20 @@ mutate "docs deploy" deploy.yml "s|- 'Makefile'|- 'Makefile'\n      - 'docs/**'|
 # shellcheck disable=SC2016 # a sed address, not a shell expansion
 mutate "compose stack left running" ci.yml '/^      - name: Tear down/,$d' \
   structure '^FAIL structure ci.yml: tears the stack down'
+
+echo "--- craftctl iam-policy covers every AWS action the code calls"
+tally "iam_policy_check.py" /usr/bin/python3 "$here/iam_policy_check.py" --bin "$bin"
+rc=0
+out=$(/usr/bin/python3 "$here/iam_policy_check.py" --bin "$bin" \
+  --extra-source "$here/fixtures/uncovered-action.c.in" 2>&1) || rc=$?
+if [ "$rc" -ne 0 ] && grep -q '^FAIL iam-policy: ec2:DescribeRegions (tests/pipeline/fixtures/uncovered-action.c.in:5) is allowed: the code calls it but the policy does not allow it' <<<"$out"; then
+  ok "fixture uncovered-action.c.in: a call missing from the policy fails the check"
+else
+  bad "fixture uncovered-action.c.in: not caught:"$'\n'"$out"
+fi
+
+echo "--- the deploy path with OIDC credentials against the AWS simulator"
+tally "oidc-deploy.sh" "$here/oidc-deploy.sh"
 
 echo "--- the scripts the workflows run"
 tally "scripts-test.sh" "$here/scripts-test.sh"
