@@ -144,5 +144,11 @@ int cli_stack_open(struct cli_ctx *ctx, struct cli_stack *s, unsigned flags);
 void cli_stack_close(struct cli_stack *s);
 /* Set by SIGINT/SIGTERM while a stack command runs (lib stops, exit 130). */
 const volatile sig_atomic_t *cli_stack_cancel_flag(void);
+int cmd_deploy(struct cli_ctx *ctx);
+int cmd_ssh(struct cli_ctx *ctx);
+int cmd_logs(struct cli_ctx *ctx);
+extern const struct cli_opt cmd_deploy_opts[];
+extern const struct cli_opt cmd_ssh_opts[];
+extern const struct cli_opt cmd_logs_opts[];
 
 #endif

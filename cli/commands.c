@@ -89,6 +89,32 @@ const struct cli_command cli_commands[] = {
 	  "on a terminal; without one, --yes is required (exit 2). Destroying a stack\n"
 	  "that has nothing left is a successful no-op.",
 	  NULL },
+	{ "deploy", cmd_deploy, 0,
+	  "deploy the stack to its instance, or to any SSH host with --host",
+	  "[--host H [--port N] [--user U] [-i FILE]] [--rollback] [--force-unlock]",
+	  "Ships the compose file and everything it references to the host, verifies the\n"
+	  "host key first (known_hosts, or --host-key SHA256:...; an unknown host is\n"
+	  "refused unless --accept-new-host-key), installs Docker and compose when they\n"
+	  "are missing, builds and starts the release under /opt/craftctl/<stack>/, waits\n"
+	  "for every healthcheck and for http://<host>:<deploy.http_port><deploy.health_path>\n"
+	  "to answer 2xx, then makes it current. A release that fails is rolled back to\n"
+	  "the previous one (exit 1). A deploy already running on the host: exit 3.\n"
+	  "Secrets named in deploy.secrets are generated on the host once, into\n"
+	  "/opt/craftctl/<stack>/shared/.env (mode 0600), and never leave it.\n"
+	  "Environment: CRAFTCTL_SSH_PASSPHRASE for an encrypted key; CRAFTCTL_REMOTE_ROOT\n"
+	  "and CRAFTCTL_REMOTE_DOCKER_HOST to use another remote root and Docker engine.",
+	  cmd_deploy_opts },
+	{ "ssh", cmd_ssh, CLI_CMD_POSITIONAL, "a shell on the instance, or run CMD there",
+	  "[--host H ...] [-- CMD...]",
+	  "Without CMD, opens an interactive shell (needs a terminal). With CMD, runs it on\n"
+	  "the host, passes its output through and exits with its exit status. The host\n"
+	  "key is verified as for deploy.",
+	  cmd_ssh_opts },
+	{ "logs", cmd_logs, CLI_CMD_POSITIONAL, "container logs of the current release",
+	  "[--host H ...] [SERVICE] [-f] [--tail N]",
+	  "Prints the logs of the stack's current release on the host (one service, or\n"
+	  "all), the last --tail lines of each; -f keeps following.",
+	  cmd_logs_opts },
 	{ NULL, NULL, 0, NULL, NULL, NULL, NULL },
 };
 

@@ -1,0 +1,27 @@
+#!/bin/sh
+# Writes the page for this release and serves it with busybox httpd.
+set -eu
+/bin/busybox mkdir -p /usr/bin /sbin /usr/sbin
+/bin/busybox --install -s
+port=${HTTP_PORT:-8080}
+rm -rf /www
+cp -r /www-template /www
+mkdir -p /www/api
+secret="unset"
+if [ -n "${DEMO_SECRET:-}" ]; then secret="set"; fi
+cat >/www/index.html <<HTML
+<!doctype html>
+<title>${PAGE_TITLE:-demo}</title>
+<h1>${GREETING:-hello}</h1>
+<p>release: <span id="release">${RELEASE_ID:-unknown}</span></p>
+<p>released at: ${RELEASED_AT:-unknown}</p>
+<p>secret: ${secret}</p>
+<pre>$(cat /conf/motd.txt 2>/dev/null || true)</pre>
+HTML
+# A release built to fail: no health endpoint, so its healthcheck never passes.
+if [ "${BREAK_HEALTH:-0}" != 1 ]; then
+	printf '{"status":"ok","release":"%s"}\n' "${RELEASE_ID:-unknown}" >/www/api/health
+fi
+date >>/data/starts 2>/dev/null || true
+echo "serving release ${RELEASE_ID:-unknown} on 127.0.0.1:${port}"
+exec httpd -f -p "127.0.0.1:${port}" -h /www
