@@ -19,7 +19,9 @@
 #   releases/<id>/   one release: the compose file and what it references,
 #                    .craftctl-release.env (RELEASE_ID, RELEASED_AT, deploy.env),
 #                    .craftctl-compose (the compose file's name),
-#                    .env -> ../../shared/.env
+#                    .env -> ../../shared/.env,
+#                    .craftctl-healthy once it passed its health check,
+#                    .craftctl-failed when it failed
 #   shared/.env      the secrets, mode 0600, created once, never rewritten
 #   current          -> releases/<id>, the release that passed its health check
 #   lock/            the deploy lock (holder, pid, time, release)
@@ -265,6 +267,7 @@ step_activate() {
 	ln -sfn "releases/$release" "$base/current.new"
 	mv -T "$base/current.new" "$base/current"
 	rm -f "$dir/.craftctl-failed"
+	: >"$dir/.craftctl-healthy"
 	echo "current -> releases/$release"
 	# Keep the newest 5 releases (and always the current one).
 	cur=$(current_release)
@@ -287,8 +290,8 @@ step_mark_failed() {
 	echo "release $release marked failed"
 }
 
-# The release `deploy --rollback` goes back to: the newest healthy release
-# older than the current one.
+# The release `deploy --rollback` goes back to: the newest release older
+# than the current one that once passed its health check.
 step_previous() {
 	cur=$(current_release)
 	[ -n "$cur" ] || die "no current release to roll back from"
@@ -296,8 +299,8 @@ step_previous() {
 		{
 			older=0
 			while read -r r; do
-				if [ "$older" = 1 ] && [ ! -e "$releases/$r/.craftctl-failed" ] &&
-					[ -f "$releases/$r/.craftctl-compose" ]; then
+				if [ "$older" = 1 ] && [ -e "$releases/$r/.craftctl-healthy" ] &&
+					[ ! -e "$releases/$r/.craftctl-failed" ]; then
 					echo "PREVIOUS $r"
 					break
 				fi

@@ -1,7 +1,6 @@
 #include "ssh/hostkey.h"
 
 #include <ctype.h>
-#include <fnmatch.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <stdio.h>
@@ -445,6 +444,31 @@ static int hashed_match(const char *pat, size_t patlen, const char *name)
 	return gotlen == 20 && memcmp(got, want, 20) == 0;
 }
 
+/* OpenSSH's host patterns: '*' and '?' only ('[' is literal, as in
+ * "[host]:port"). */
+static int glob_match(const char *pat, const char *s)
+{
+	const char *star = NULL, *resume = NULL;
+
+	while (*s) {
+		if (*pat == '*') {
+			star = pat++;
+			resume = s;
+		} else if (*pat == '?' || *pat == *s) {
+			pat++;
+			s++;
+		} else if (star) {
+			pat = star + 1;
+			s = ++resume;
+		} else {
+			return 0;
+		}
+	}
+	while (*pat == '*')
+		pat++;
+	return *pat == '\0';
+}
+
 /* 1 when the comma-separated pattern list matches name, -1 when a negated
  * pattern matches (the line must not apply), 0 otherwise. */
 static int patterns_match(const char *pats, size_t len, const char *name)
@@ -472,7 +496,7 @@ static int patterns_match(const char *pats, size_t len, const char *name)
 				neg = 1;
 				memmove(pat, pat + 1, strlen(pat));
 			}
-			if (fnmatch(pat, name, 0) == 0) {
+			if (glob_match(pat, name)) {
 				if (neg)
 					return -1;
 				matched = 1;

@@ -390,6 +390,43 @@ static void known_types(const struct craft_ssh_target *t, const char *host, int 
 	}
 }
 
+/* 1 when the private key file holds an RSA key (PEM, or OpenSSH format
+ * whose public part is ssh-rsa). */
+static int key_is_rsa(const char *path)
+{
+	struct craft_buf text = CRAFT_BUF_INIT(1 << 20);
+	const char *t, *begin, *end;
+	int rsa = 0;
+
+	if (read_file(path, &text, NULL, NULL) != CRAFT_OK)
+		return 0;
+	t = craft_buf_str(&text);
+	if (strstr(t, "BEGIN RSA PRIVATE KEY")) {
+		rsa = 1;
+	} else if ((begin = strstr(t, "-----BEGIN OPENSSH PRIVATE KEY-----")) != NULL &&
+	           (end = strstr(begin, "-----END OPENSSH PRIVATE KEY-----")) != NULL) {
+		struct craft_buf b64 = CRAFT_BUF_INIT(1 << 20);
+		unsigned char *raw;
+		int n;
+
+		for (const char *p = begin + 35; p < end; p++)
+			if (*p != '\n' && *p != '\r' && *p != ' ')
+				(void)craft_buf_addch(&b64, *p);
+		raw = malloc(b64.len + 4);
+		n = raw ? EVP_DecodeBlock(raw, (const unsigned char *)craft_buf_str(&b64),
+		                          (int)b64.len)
+		        : -1;
+		/* The first key's public blob starts with its type name. */
+		for (int i = 0; raw && i + 11 < n && i < 256; i++)
+			if (memcmp(raw + i, "\0\0\0\7ssh-rsa", 11) == 0)
+				rsa = 1;
+		free(raw);
+		craft_buf_release(&b64);
+	}
+	craft_buf_release(&text);
+	return rsa;
+}
+
 /* Public key authentication with one key file. Returns 0, or -1 with why. */
 static int auth_keyfile(struct craft_ssh *s, const char *path, const char *passphrase,
                         int *file_error, char *why, size_t whylen)
@@ -465,6 +502,16 @@ static craft_code authenticate(struct craft_ssh *s, const struct craft_ssh_targe
 			        "cannot use SSH key '%s': %s (wrong passphrase, or a key "
 			        "format libssh2 cannot read)",
 			        t->identity_file, why);
+		if (key_is_rsa(t->identity_file))
+			return craft_err_set(err, CRAFT_ESSH,
+			                     "authentication failed for %s@%s port %d: the server "
+			                     "refused RSA key "
+			                     "'%s'; libssh2 1.10 signs RSA keys only with ssh-rsa "
+			                     "(SHA-1), which "
+			                     "OpenSSH 8.8 and later refuse by default: use an "
+			                     "ed25519 or ECDSA key "
+			                     "(ssh-keygen -t ed25519)",
+			                     s->user, s->host, s->port, t->identity_file);
 		return craft_err_set(err, CRAFT_ESSH,
 		                     "authentication failed for %s@%s port %d: the server refused "
 		                     "key '%s' (is its .pub in the user's authorized_keys?)",

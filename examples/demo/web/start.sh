@@ -24,4 +24,9 @@ if [ "${BREAK_HEALTH:-0}" != 1 ]; then
 fi
 date >>/data/starts 2>/dev/null || true
 echo "serving release ${RELEASE_ID:-unknown} on 127.0.0.1:${port}"
-exec httpd -f -p "127.0.0.1:${port}" -h /www
+# As PID 1 the server would ignore SIGTERM and make every stop wait for
+# Docker's 10 s kill; a shell that forwards it stops at once.
+httpd -f -p "127.0.0.1:${port}" -h /www &
+pid=$!
+trap 'kill "$pid" 2>/dev/null; exit 0' TERM INT
+wait "$pid"

@@ -1,0 +1,314 @@
+#!/usr/bin/env bash
+# The deploy suite: craftctl against a real OpenSSH sshd on loopback and a
+# real dockerd (own socket, no bridge, no iptables), deploying the offline
+# demo stack (busybox-static FROM scratch, network_mode: host).
+#
+# Covers issue 6's "done when": a deploy serves the release; a changed
+# release replaces it; a release whose healthcheck never passes is rolled
+# back (previous still served, exit 1); a host-key mismatch is refused
+# before any upload or command; a wrong user key gives a clear
+# authentication error; sshd killed mid-deploy gives exit 1 and the next
+# deploy completes; two deploys at once: the second exits 3; the secrets
+# file keeps mode 0600 and its content. Also measures failed requests during
+# a redeploy (a client polling every 50 ms) and the per-step wall times.
+# Checks are written as single-quoted strings run by `check ... eval`, so
+# they expand when they run:
+# shellcheck disable=SC2016,SC2034
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+bin=${CRAFTCTL:-build/craftctl}
+bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
+# shellcheck source=tests/deploy/lib.sh
+. tests/deploy/lib.sh
+
+pass=0
+fail=0
+ok() {
+  pass=$((pass + 1))
+  echo "ok   $1"
+}
+bad() {
+  fail=$((fail + 1))
+  echo "FAIL $1"
+  if [ -n "${OUT:-}" ] && [ -f "$OUT" ]; then
+    sed 's/^/     | /' "$OUT" | tail -25
+  fi
+}
+check() { # check NAME CONDITION...
+  local name=$1
+  shift
+  if "$@"; then ok "$name"; else bad "$name"; fi
+}
+
+BG_PIDS=()
+cleanup() {
+  local p
+  for p in "${BG_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  env_stop
+}
+trap cleanup EXIT
+
+if ! env_start; then
+  echo "FAIL cannot start sshd and dockerd for the deploy tests"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+HP=$(free_port)
+APP=$ENV_TMP/app
+stage_demo "$APP" "$HP"
+export HOME=$ENV_TMP/home
+mkdir -p "$HOME/.ssh"
+unset SSH_AUTH_SOCK CRAFTCTL_SSH_PASSPHRASE
+KEY=$ENV_TMP/id_ed25519
+RROOT=$CRAFTCTL_REMOTE_ROOT
+BASE=$RROOT/demo
+URL=http://127.0.0.1:$HP
+HOSTFP=$(ssh-keygen -lf "$ENV_TMP/sshd/ssh_host_ed25519_key.pub" | awk '{print $2}')
+TARGET=(--host 127.0.0.1 --port "$SSH_PORT" -i "$KEY")
+
+run() { # run NAME ARGS...: craftctl with output in $OUT, status in $RC
+  OUT=$ENV_TMP/out.$1
+  shift
+  "$bin" "$@" >"$OUT" 2>&1
+  RC=$?
+}
+deploy() { # deploy NAME [EXTRA ARGS...]
+  local name=$1
+  shift
+  run "$name" -c "$APP/craftctl.yaml" deploy "${TARGET[@]}" --health-timeout 30 "$@"
+}
+released() { sed -n 's/^deploy complete: release \([^ ]*\) .*/\1/p' "$OUT" | tail -1; }
+page_release() { curl -s --max-time 2 "$URL/" | sed -n 's/.*id="release">\([^<]*\)<.*/\1/p'; }
+out_has() { grep -qE -- "$1" "$OUT"; }
+out_has_f() { grep -qF -- "$1" "$OUT"; } # fixed text (fingerprints hold '+' and '/')
+accepted_logins() { grep -c 'Accepted publickey' "$ENV_TMP/sshd.log" || true; }
+secrets_sum() { sha256sum "$BASE/shared/.env" | awk '{print $1}'; }
+secrets_mode() { stat -c %a "$BASE/shared/.env"; }
+set_greeting() { sed -i "s/^    GREETING: .*/    GREETING: $1/" "$APP/craftctl.yaml"; }
+new_second() { sleep 1.1; } # release ids carry the time to the second
+
+# ---- host keys and authentication: refused before anything runs -----------------
+
+logins=$(accepted_logins)
+deploy unknown-host
+check "unknown host is refused (exit 1, says how to accept it)" \
+  eval '[ "$RC" -eq 1 ] && out_has "unknown host key for 127.0.0.1 port $SSH_PORT: SHA256:.*--accept-new-host-key"'
+check "unknown host: nothing uploaded or run" eval '[ ! -e "$RROOT" ] && [ "$(accepted_logins)" -eq "$logins" ]'
+
+ssh-keygen -q -t ed25519 -N '' -f "$ENV_TMP/other_key"
+OTHERFP=$(ssh-keygen -lf "$ENV_TMP/other_key.pub" | awk '{print $2}')
+deploy wrong-fp --host-key "$OTHERFP"
+check "--host-key mismatch is refused naming expected and seen keys" \
+  eval '[ "$RC" -eq 1 ] && out_has_f "host key mismatch for 127.0.0.1 port $SSH_PORT: expected $OTHERFP, but the server showed $HOSTFP"'
+check "--host-key mismatch: nothing uploaded or run" eval '[ ! -e "$RROOT" ] && [ "$(accepted_logins)" -eq "$logins" ]'
+
+printf '[127.0.0.1]:%s %s\n' "$SSH_PORT" "$(cut -d' ' -f1,2 "$ENV_TMP/other_key.pub")" >"$HOME/.ssh/known_hosts"
+deploy known-mismatch
+check "known_hosts mismatch is refused before login" \
+  eval '[ "$RC" -eq 1 ] && out_has "host key mismatch for 127.0.0.1 port $SSH_PORT: .* expects" && out_has_f "expects $OTHERFP (ssh-ed25519), but the server showed $HOSTFP" && [ ! -e "$RROOT" ] && [ "$(accepted_logins)" -eq "$logins" ]'
+rm -f "$HOME/.ssh/known_hosts"
+
+run wrong-user-key -c "$APP/craftctl.yaml" deploy --host 127.0.0.1 --port "$SSH_PORT" \
+  -i "$ENV_TMP/other_key" --host-key "$HOSTFP"
+check "wrong user key gives a clear authentication error" \
+  eval '[ "$RC" -eq 1 ] && out_has "authentication failed for .*@127.0.0.1 port $SSH_PORT: the server refused key" && [ ! -e "$RROOT" ]'
+
+# ---- first deploy, then a changed release -------------------------------------------
+
+deploy first --accept-new-host-key
+R1=$(released)
+check "first deploy succeeds" eval '[ "$RC" -eq 0 ] && [ -n "$R1" ]'
+check "the page serves the first release" eval '[ "$(page_release)" = "$R1" ]'
+check "health endpoint answers 2xx" eval 'curl -sf --max-time 2 "$URL/api/health" >/dev/null'
+check "the new host key was recorded in known_hosts" \
+  eval 'grep -q "^\[127.0.0.1\]:$SSH_PORT ssh-" "$HOME/.ssh/known_hosts"'
+check "secrets are generated into the container, never printed" \
+  eval 'curl -s "$URL/" | grep -q "secret: set" && ! grep -qF "$(cut -d= -f2 "$BASE/shared/.env")" "$OUT"'
+check "secrets file has mode 0600" eval '[ "$(secrets_mode)" = 600 ]'
+check "current points at the first release" eval '[ "$(readlink "$BASE/current")" = "releases/$R1" ]'
+check ".dockerignore'd files are not shipped" eval '[ ! -e "$BASE/releases/$R1/web/README.md" ] && [ -f "$BASE/releases/$R1/web/Dockerfile" ]'
+check "env_file and bind-mount sources are shipped" eval '[ -f "$BASE/releases/$R1/web.env" ] && [ -f "$BASE/releases/$R1/conf/motd.txt" ]'
+check "modes are kept in the release" eval '[ -x "$BASE/releases/$R1/web/start.sh" ]'
+SECRETS=$(secrets_sum)
+STEPS_FIRST=$(sed -n 's/^step times: //p' "$OUT")
+
+# From here on, known_hosts is hashed: craftctl must still find the host.
+ssh-keygen -q -H -f "$HOME/.ssh/known_hosts" >/dev/null 2>&1
+rm -f "$HOME/.ssh/known_hosts.old"
+check "known_hosts is hashed now" eval 'grep -q "^|1|" "$HOME/.ssh/known_hosts" && ! grep -q 127.0.0.1 "$HOME/.ssh/known_hosts"'
+
+new_second
+set_greeting "second release"
+STOP=$ENV_TMP/poll.stop
+/usr/bin/python3 tests/deploy/poll.py "$URL/" "$STOP" 50 >"$ENV_TMP/poll.json" &
+POLL_PID=$!
+BG_PIDS+=("$POLL_PID")
+sleep 0.5
+deploy second
+sleep 0.5
+touch "$STOP"
+wait "$POLL_PID"
+R2=$(released)
+check "a changed release replaces it (hashed known_hosts)" \
+  eval '[ "$RC" -eq 0 ] && [ "$(page_release)" = "$R2" ] && [ "$R2" != "$R1" ] && curl -s "$URL/" | grep -q "second release"'
+POLL=$(cat "$ENV_TMP/poll.json")
+check "the poller saw the old release, then the new one" \
+  eval '/usr/bin/python3 -c "import json,sys; r=json.loads(sys.argv[1])[\"releases\"]; sys.exit(0 if r[-2:]==[sys.argv[2],sys.argv[3]] else 1)" "$POLL" "$R1" "$R2"'
+STEPS_REDEPLOY=$(sed -n 's/^step times: //p' "$OUT")
+check "secrets file unchanged by a redeploy" eval '[ "$(secrets_sum)" = "$SECRETS" ] && [ "$(secrets_mode)" = 600 ]'
+
+# ---- a release that never gets healthy is rolled back -----------------------------------
+
+new_second
+cp "$APP/craftctl.yaml" "$APP/craftctl.yaml.good"
+set_greeting "broken release"
+sed -i 's/^  env:$/  env:\n    BREAK_HEALTH: "1"/' "$APP/craftctl.yaml"
+deploy unhealthy --health-timeout 20
+check "an unhealthy release exits 1 and says it rolled back" \
+  eval '[ "$RC" -eq 1 ] && out_has "rolled back to $R2, which is healthy"'
+check "the unhealthy release's ps and last log lines are shown" \
+  eval 'out_has "\[diagnose\] --- ps of stack demo" && out_has "\[diagnose\] --- last 50 log lines of web"'
+check "after the rollback the previous release is served" \
+  eval '[ "$(page_release)" = "$R2" ] && curl -sf --max-time 2 "$URL/api/health" >/dev/null'
+check "current still points at the previous release" eval '[ "$(readlink "$BASE/current")" = "releases/$R2" ]'
+mv "$APP/craftctl.yaml.good" "$APP/craftctl.yaml"
+
+# ---- two deploys at once -------------------------------------------------------------------
+
+new_second
+set_greeting "concurrent release"
+"$bin" -c "$APP/craftctl.yaml" deploy "${TARGET[@]}" --health-timeout 30 >"$ENV_TMP/out.concurrent-a" 2>&1 &
+A_PID=$!
+BG_PIDS+=("$A_PID")
+for _ in $(seq 1 300); do
+  [ -f "$BASE/lock/release" ] && break
+  sleep 0.1
+done
+deploy concurrent-b
+check "a second deploy while one runs exits 3 naming the holder" \
+  eval '[ "$RC" -eq 3 ] && out_has "is locked: another deploy runs there \(held by .*@.* pid $A_PID"'
+wait "$A_PID"
+A_RC=$?
+OUT=$ENV_TMP/out.concurrent-a
+RA=$(released)
+check "the first of the two deploys completes" eval '[ "$A_RC" -eq 0 ] && [ "$(page_release)" = "$RA" ]'
+check "the lock is gone after the deploy" eval '[ ! -e "$BASE/lock" ]'
+
+# ---- sshd killed in the middle of a deploy ---------------------------------------------------
+
+new_second
+set_greeting "interrupted release"
+"$bin" -c "$APP/craftctl.yaml" deploy "${TARGET[@]}" --health-timeout 30 >"$ENV_TMP/out.killed" 2>&1 &
+K_PID=$!
+BG_PIDS+=("$K_PID")
+for _ in $(seq 1 300); do
+  grep -q '^==> build' "$ENV_TMP/out.killed" && break
+  sleep 0.05
+done
+kill_tree "$SSHD_PID" KILL
+{ wait "$SSHD_PID"; } 2>/dev/null
+wait "$K_PID"
+K_RC=$?
+OUT=$ENV_TMP/out.killed
+check "sshd killed mid-deploy: exit 1 with a lost-connection error" \
+  eval '[ "$K_RC" -eq 1 ] && out_has "connection to 127.0.0.1 port $SSH_PORT lost"'
+sshd_start
+new_second
+set_greeting "after the crash"
+deploy after-kill
+RK=$(released)
+check "the next deploy after the crash completes" \
+  eval '[ "$RC" -eq 0 ] && [ "$(page_release)" = "$RK" ] && curl -s "$URL/" | grep -q "after the crash"'
+
+# ---- a stale lock: --force-unlock -------------------------------------------------------------
+
+sleep 600 &
+HOLDER_PID=$!
+BG_PIDS+=("$HOLDER_PID")
+mkdir "$BASE/lock"
+echo "$HOLDER_PID" >"$BASE/lock/pid"
+echo "someone@elsewhere pid 42" >"$BASE/lock/holder"
+echo $(($(date +%s) - 7200)) >"$BASE/lock/time"
+echo "20000101T000000Z" >"$BASE/lock/release"
+deploy locked
+check "a held lock names its holder and exits 3" eval '[ "$RC" -eq 3 ] && out_has "held by someone@elsewhere pid 42"'
+deploy locked-young --force-unlock --lock-timeout 10000
+check "--force-unlock refuses a lock younger than --lock-timeout" eval '[ "$RC" -eq 3 ]'
+new_second
+deploy force-unlock --force-unlock --lock-timeout 3600
+RF=$(released)
+check "--force-unlock breaks a lock older than --lock-timeout" \
+  eval '[ "$RC" -eq 0 ] && out_has "breaking the lock of someone@elsewhere" && [ "$(page_release)" = "$RF" ]'
+kill "$HOLDER_PID" 2>/dev/null
+wait "$HOLDER_PID" 2>/dev/null
+
+# ---- rollback, retention, volumes, secrets ------------------------------------------------------
+
+deploy rollback --rollback
+check "deploy --rollback re-activates the previous healthy release" \
+  eval '[ "$RC" -eq 0 ] && [ "$(page_release)" = "$RK" ] && [ "$(readlink "$BASE/current")" = "releases/$RK" ]'
+check "at most 5 releases are kept" eval '[ "$(find "$BASE/releases" -mindepth 1 -maxdepth 1 -type d | wc -l)" -le 5 ]'
+check "the secrets file has the same content and mode after every deploy" \
+  eval '[ "$(secrets_sum)" = "$SECRETS" ] && [ "$(secrets_mode)" = 600 ]'
+WEB=$(docker ps -q --filter label=com.docker.compose.project=demo | head -1)
+check "the named volume survived every release" \
+  eval '[ -n "$WEB" ] && [ "$(docker exec "$WEB" /bin/busybox wc -l /data/starts | /bin/busybox awk "{print \$1}")" -ge 5 ]'
+
+# ---- ssh and logs ---------------------------------------------------------------------------------
+
+run ssh-exit -c "$APP/craftctl.yaml" ssh "${TARGET[@]}" -- 'echo hello-from-remote; exit 7' </dev/null
+check "ssh -- CMD passes output and the exit status through" \
+  eval '[ "$RC" -eq 7 ] && grep -qx hello-from-remote "$OUT"'
+run logs -c "$APP/craftctl.yaml" logs "${TARGET[@]}" --tail 20 web </dev/null
+check "logs shows the current release's service log" eval '[ "$RC" -eq 0 ] && out_has "serving release $RK"'
+
+# ---- key formats ---------------------------------------------------------------------------------
+
+ssh-keygen -q -t ecdsa -m PEM -N '' -f "$ENV_TMP/key_ecdsa_pem"
+ssh-keygen -q -t rsa -b 2048 -N '' -f "$ENV_TMP/key_rsa"
+ssh-keygen -q -t rsa -b 2048 -m PEM -N '' -f "$ENV_TMP/key_rsa_pem"
+ssh-keygen -q -t ecdsa -N '' -f "$ENV_TMP/key_ecdsa"
+ssh-keygen -q -t ed25519 -N 'sekrit pass' -f "$ENV_TMP/key_ed25519_enc"
+for k in key_ecdsa_pem key_rsa key_rsa_pem key_ecdsa key_ed25519_enc; do
+  cat "$ENV_TMP/$k.pub" >>"$ENV_TMP/sshd/authorized_keys"
+done
+for k in key_ecdsa_pem key_ecdsa; do
+  run "key-$k" -c "$APP/craftctl.yaml" ssh --host 127.0.0.1 --port "$SSH_PORT" -i "$ENV_TMP/$k" -- true </dev/null
+  check "authenticates with $k ($(head -1 "$ENV_TMP/$k" | tr -d -- '-'))" eval '[ "$RC" -eq 0 ]'
+done
+# libssh2 1.10 signs RSA user keys with ssh-rsa (SHA-1) only, which OpenSSH
+# 8.8+ refuses by default: a clear error there, and both RSA formats work
+# where the server still accepts ssh-rsa.
+run key-rsa-refused -c "$APP/craftctl.yaml" ssh --host 127.0.0.1 --port "$SSH_PORT" -i "$ENV_TMP/key_rsa" -- true </dev/null
+check "an RSA key refused by a modern sshd gets an error that says why" \
+  eval '[ "$RC" -eq 1 ] && out_has "refused RSA key .*ssh-rsa \(SHA-1\).*use an ed25519 or ECDSA key"'
+sshd_stop
+echo "PubkeyAcceptedAlgorithms +ssh-rsa" >>"$ENV_TMP/sshd/sshd_config"
+sshd_start
+for k in key_rsa key_rsa_pem; do
+  run "key-$k" -c "$APP/craftctl.yaml" ssh --host 127.0.0.1 --port "$SSH_PORT" -i "$ENV_TMP/$k" -- true </dev/null
+  check "authenticates with $k ($(head -1 "$ENV_TMP/$k" | tr -d -- '-')) where ssh-rsa is allowed" eval '[ "$RC" -eq 0 ]'
+done
+sshd_stop
+sed -i '/^PubkeyAcceptedAlgorithms/d' "$ENV_TMP/sshd/sshd_config"
+sshd_start
+CRAFTCTL_SSH_PASSPHRASE='sekrit pass' run key-enc -c "$APP/craftctl.yaml" ssh --host 127.0.0.1 \
+  --port "$SSH_PORT" -i "$ENV_TMP/key_ed25519_enc" -- true </dev/null
+check "an encrypted OpenSSH key opens with CRAFTCTL_SSH_PASSPHRASE" eval '[ "$RC" -eq 0 ]'
+CRAFTCTL_SSH_PASSPHRASE='wrong' run key-enc-wrong -c "$APP/craftctl.yaml" ssh --host 127.0.0.1 \
+  --port "$SSH_PORT" -i "$ENV_TMP/key_ed25519_enc" -- true </dev/null
+check "a wrong passphrase is a clear error" eval '[ "$RC" -eq 1 ] && out_has "cannot use SSH key .*wrong passphrase"'
+run key-enc-none -c "$APP/craftctl.yaml" ssh --host 127.0.0.1 --port "$SSH_PORT" -i "$ENV_TMP/key_ed25519_enc" -- true </dev/null
+check "an encrypted key without a passphrase and no terminal: exit 2 saying so" \
+  eval '[ "$RC" -eq 2 ] && out_has "is encrypted: set CRAFTCTL_SSH_PASSPHRASE"'
+
+# ---- figures -----------------------------------------------------------------------------------------
+
+echo
+echo "figures:"
+echo "  poll during redeploy (every 50 ms): $POLL"
+echo "  first deploy step times: $STEPS_FIRST"
+echo "  redeploy step times:     $STEPS_REDEPLOY"
+echo
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
