@@ -31,6 +31,17 @@ kill_tree() { # kill_tree PID [SIGNAL]
   kill "-$sig" "$pid" 2>/dev/null || true
 }
 
+# Kills sshd itself: the listener and its per-connection sshd processes,
+# not the commands they run (those lose their connection and stdin, as on
+# a real server whose sshd dies).
+kill_sshd_tree() { # kill_sshd_tree PID SIGNAL
+  local pid=$1 sig=$2 c
+  for c in $(child_pids "$pid"); do
+    if [ "$(cat "/proc/$c/comm" 2>/dev/null)" = sshd ]; then kill_sshd_tree "$c" "$sig"; fi
+  done
+  kill "-$sig" "$pid" 2>/dev/null || true
+}
+
 # ---- sshd -------------------------------------------------------------------
 
 sshd_setup() { # makes host keys, a user key, the config; sets SSH_PORT

@@ -205,7 +205,7 @@ for _ in $(seq 1 300); do
   grep -q '^==> build' "$ENV_TMP/out.killed" && break
   sleep 0.05
 done
-kill_tree "$SSHD_PID" KILL
+kill_sshd_tree "$SSHD_PID" KILL
 { wait "$SSHD_PID"; } 2>/dev/null
 wait "$K_PID"
 K_RC=$?
@@ -221,6 +221,19 @@ check "the next deploy after the crash completes" \
   eval '[ "$RC" -eq 0 ] && [ "$(page_release)" = "$RK" ] && curl -s "$URL/" | grep -q "after the crash"'
 
 # ---- a stale lock: --force-unlock -------------------------------------------------------------
+
+sleep 0.1 &
+DEAD_PID=$!
+wait "$DEAD_PID"
+mkdir "$BASE/lock"
+echo "$DEAD_PID" >"$BASE/lock/pid"
+echo "crashed@elsewhere pid $DEAD_PID" >"$BASE/lock/holder"
+date +%s >"$BASE/lock/time"
+new_second
+deploy stale-lock
+RS=$(released)
+check "a lock whose holder process is gone is broken without --force-unlock" \
+  eval '[ "$RC" -eq 0 ] && out_has "breaking a stale lock of crashed@elsewhere" && [ "$(page_release)" = "$RS" ]'
 
 sleep 600 &
 HOLDER_PID=$!
@@ -246,7 +259,7 @@ wait "$HOLDER_PID" 2>/dev/null
 
 deploy rollback --rollback
 check "deploy --rollback re-activates the previous healthy release" \
-  eval '[ "$RC" -eq 0 ] && [ "$(page_release)" = "$RK" ] && [ "$(readlink "$BASE/current")" = "releases/$RK" ]'
+  eval '[ "$RC" -eq 0 ] && [ "$(page_release)" = "$RS" ] && [ "$(readlink "$BASE/current")" = "releases/$RS" ]'
 check "at most 5 releases are kept" eval '[ "$(find "$BASE/releases" -mindepth 1 -maxdepth 1 -type d | wc -l)" -le 5 ]'
 check "the secrets file has the same content and mode after every deploy" \
   eval '[ "$(secrets_sum)" = "$SECRETS" ] && [ "$(secrets_mode)" = 600 ]'
@@ -260,7 +273,7 @@ run ssh-exit -c "$APP/craftctl.yaml" ssh "${TARGET[@]}" -- 'echo hello-from-remo
 check "ssh -- CMD passes output and the exit status through" \
   eval '[ "$RC" -eq 7 ] && grep -qx hello-from-remote "$OUT"'
 run logs -c "$APP/craftctl.yaml" logs "${TARGET[@]}" --tail 20 web </dev/null
-check "logs shows the current release's service log" eval '[ "$RC" -eq 0 ] && out_has "serving release $RK"'
+check "logs shows the current release's service log" eval '[ "$RC" -eq 0 ] && out_has "serving release $RS"'
 
 # ---- key formats ---------------------------------------------------------------------------------
 
