@@ -142,6 +142,9 @@ struct cli_stack {
 #define CLI_STACK_KEY  0x2
 int cli_stack_open(struct cli_ctx *ctx, struct cli_stack *s, unsigned flags);
 void cli_stack_close(struct cli_stack *s);
+/* Appends Markdown to $GITHUB_STEP_SUMMARY under GitHub Actions (else nothing). */
+void cli_step_summary(struct cli_ctx *ctx, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
 /* Set by SIGINT/SIGTERM while a stack command runs (lib stops, exit 130). */
 const volatile sig_atomic_t *cli_stack_cancel_flag(void);
 int cmd_deploy(struct cli_ctx *ctx);

@@ -55,6 +55,8 @@ int cmd_destroy(struct cli_ctx *ctx)
 	    craft_infra_destroy(in, ctx->yes ? NULL : ask_confirm, &a, &deleted, &err) ==
 	            CRAFT_OK) {
 		rc = 0;
+		cli_step_summary(ctx, "### craftctl destroy: %s\n\n%d resource%s deleted\n\n",
+		                 s.cfg->stack, deleted, deleted == 1 ? "" : "s");
 		if (deleted && s.cfg->ssh_key_generated &&
 		    craft_config_remove_generated_key(s.cfg->stack, &err) != CRAFT_OK)
 			craft_logf(&ctx->reporter, CRAFT_LEVEL_WARN, "%s", err.msg);

@@ -22,9 +22,11 @@ int cmd_plan(struct cli_ctx *ctx)
 	o.cancel = cli_stack_cancel_flag();
 	craft_err_init(&err);
 	if (craft_infra_new(&in, s.cfg, s.aws, s.st, &o, &err) == CRAFT_OK &&
-	    craft_infra_plan(in, &changes, &err) == CRAFT_OK)
+	    craft_infra_plan(in, &changes, &err) == CRAFT_OK) {
 		rc = 0;
-	else
+		cli_step_summary(ctx, "### craftctl plan: %s\n\n%d resource%s to change\n\n",
+		                 s.cfg->stack, changes, changes == 1 ? "" : "s");
+	} else
 		rc = cli_fail(ctx, &err);
 	craft_infra_free(in);
 	cli_stack_close(&s);

@@ -28,10 +28,18 @@ int cmd_provision(struct cli_ctx *ctx)
 	o.cancel = cli_stack_cancel_flag();
 	craft_err_init(&err);
 	if (craft_infra_new(&in, s.cfg, s.aws, s.st, &o, &err) == CRAFT_OK &&
-	    craft_infra_provision(in, &out, &err) == CRAFT_OK)
+	    craft_infra_provision(in, &out, &err) == CRAFT_OK) {
 		rc = 0;
-	else
+		cli_step_summary(ctx,
+		                 "### craftctl provision: %s\n\n| output | value |\n|---|---|\n"
+		                 "| instance | `%s` |\n| address | `%s` |\n| ssh | `%s` |\n"
+		                 "| url | %s |\n\n",
+		                 s.cfg->stack, out.instance_id, out.address, out.ssh, out.url);
+	} else {
 		rc = cli_fail(ctx, &err);
+		cli_step_summary(ctx, "### craftctl provision: %s failed\n\n```\n%s\n```\n\n",
+		                 s.cfg->stack, err.msg);
+	}
 	craft_infra_free(in);
 	cli_stack_close(&s);
 	return rc;

@@ -2,6 +2,7 @@
  * AWS call), the AWS client, the state cache and, for commands that change
  * things, the stack's lock (exit 3 naming the holder). */
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,4 +88,21 @@ void cli_stack_close(struct cli_stack *s)
 	craft_state_unlock(s->lock);
 	craft_config_free(s->cfg);
 	memset(s, 0, sizeof(*s));
+}
+
+void cli_step_summary(struct cli_ctx *ctx, const char *fmt, ...)
+{
+	const char *path = getenv("GITHUB_STEP_SUMMARY");
+	va_list ap;
+	FILE *f;
+
+	if (!ctx->github || !path || !*path)
+		return;
+	f = fopen(path, "a");
+	if (!f)
+		return;
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	fclose(f);
 }

@@ -153,6 +153,30 @@ else
   bad "provision without cache: exit $rc, mutations '$m': $out"
 fi
 
+# ---- GitHub Actions output: groups, annotations, step summary
+out=$(GITHUB_ACTIONS=true GITHUB_STEP_SUMMARY=$tmp/summary.md cc alpha provision 2>/dev/null)
+if grep -q "^::group::provision" <<<"$out" && grep -q "^::endgroup::" <<<"$out" &&
+  grep -q "^### craftctl provision: alpha" "$tmp/summary.md" && grep -q "| instance | \`i-" "$tmp/summary.md"; then
+  ok "under GitHub Actions: ::group:: and a step summary with the outputs"
+else
+  bad "github output: $out / $(cat "$tmp/summary.md" 2>/dev/null)"
+fi
+out=$(GITHUB_ACTIONS=true "$bin" --endpoint-url "$ep" -c tests/engine/broken/08-bad-cidr.yaml plan 2>/dev/null)
+if grep -qE "^::error title=craftctl plan::tests/engine/broken/08-bad-cidr.yaml: line 4, column 9" <<<"$out"; then
+  ok "under GitHub Actions a stack file error is an ::error annotation"
+else
+  bad "github error annotation: $out"
+fi
+
+# ---- ssh_from: auto needs the caller's address; without it, a clear error
+out=$(CRAFTCTL_CHECKIP_URL=http://127.0.0.1:9/ cc alpha plan 2>&1)
+rc=$?
+if [ $rc -eq 1 ] && grep -q "cannot find your public address at http://127.0.0.1:9/.*set access.ssh_from" <<<"$out"; then
+  ok "an unreachable address lookup asks for access.ssh_from"
+else
+  bad "checkip failure: exit $rc: $out"
+fi
+
 # ---- plan and status on an unchanged stack
 out=$(cc alpha plan 2>&1)
 rc=$?
