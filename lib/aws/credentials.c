@@ -14,6 +14,7 @@
 #include "aws/http.h"
 #include "aws/profile.h"
 #include "aws/query.h"
+#include "aws/sigv4.h"
 #include "aws/xml.h"
 #include "core/buf.h"
 #include "core/env.h"
@@ -179,68 +180,72 @@ static char *read_small_file(const char *path, size_t max, struct craft_err *err
 	return craft_buf_detach(&b, NULL);
 }
 
-/* 2. Web identity: STS AssumeRoleWithWebIdentity. */
-static craft_code from_web_identity(struct chain *ch, struct craft_aws_creds *out,
-                                    struct craft_err *err)
+/*
+ * One STS call for credentials: unsigned (web identity) when signer is NULL,
+ * else SigV4-signed with signer's keys. The answer's
+ * <RESULT>/Credentials become out.
+ */
+static craft_code sts_call(struct chain *ch, const struct craft_aws_creds *signer,
+                           const struct craft_query *q, const char *result, const char *source,
+                           struct craft_aws_creds *out, struct craft_err *err)
 {
-	const char *token_file = craft_env_get("AWS_WEB_IDENTITY_TOKEN_FILE");
-	const char *role = craft_env_get("AWS_ROLE_ARN");
-	const char *session = craft_env_get("AWS_ROLE_SESSION_NAME");
-	const char *where = "AWS_WEB_IDENTITY_TOKEN_FILE";
 	struct craft_endpoint ep;
-	struct craft_query q;
 	struct craft_buf body = CRAFT_BUF_INIT(1 << 20);
+	struct craft_buf line = CRAFT_BUF_INIT(64 * 1024);
 	struct craft_http_response resp;
 	struct curl_slist *hdrs = NULL;
-	char session_buf[64], region[64];
-	char *token = NULL;
+	struct craft_sigv4_result sr;
+	char region[64], path[128];
+	const char *ctype = "application/x-www-form-urlencoded; charset=utf-8";
 	xmlDocPtr doc = NULL;
 	xmlNodePtr c;
+	int has_region = ch->opts->region && *ch->opts->region;
 	craft_code rc;
 
-	if (!token_file || !role) {
-		token_file = craft_profile_get(&ch->config, ch->profile, "web_identity_token_file");
-		role = craft_profile_get(&ch->config, ch->profile, "role_arn");
-		session = craft_profile_get(&ch->config, ch->profile, "role_session_name");
-		where = "the profile's web_identity_token_file";
-	}
-	looked(ch, "web identity (AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN)");
-	if (!token_file || !*token_file || !role || !*role)
-		return CRAFT_ENOTFOUND;
-	if (!session || !*session) {
-		snprintf(session_buf, sizeof(session_buf), "craftctl-%lld", (long long)time(NULL));
-		session = session_buf;
-	}
-	token = read_small_file(token_file, 64 * 1024, err);
-	if (!token)
-		return craft_err_prefix(err, "web identity (%s)", where);
-
 	/* STS in the region when there is one, else the global endpoint. */
-	if (ch->opts->region && *ch->opts->region) {
-		snprintf(region, sizeof(region), "%s", ch->opts->region);
-	} else {
-		snprintf(region, sizeof(region), "%s", "us-east-1");
-	}
+	snprintf(region, sizeof(region), "%s", has_region ? ch->opts->region : "us-east-1");
+	craft_http_response_init(&resp);
+	craft_sigv4_result_init(&sr);
 	rc = craft_endpoint_resolve(&ep, craft_aws_service_find("sts"), region,
 	                            ch->opts->endpoint_url, &ch->config, ch->profile, err);
-	if (rc == CRAFT_OK && strcmp(ep.from, "the standard endpoint") == 0 &&
-	    !(ch->opts->region && *ch->opts->region))
+	if (rc == CRAFT_OK && strcmp(ep.from, "the standard endpoint") == 0 && !has_region)
 		rc = craft_endpoint_parse_url(&ep, "https://sts.amazonaws.com", err);
-	craft_query_init(&q);
-	craft_http_response_init(&resp);
 	if (rc != CRAFT_OK)
 		goto cleanup;
-	if (craft_query_add(&q, "Action", "AssumeRoleWithWebIdentity") != CRAFT_OK ||
-	    craft_query_add(&q, "Version", "2011-06-15") != CRAFT_OK ||
-	    craft_query_add(&q, "RoleArn", role) != CRAFT_OK ||
-	    craft_query_add(&q, "RoleSessionName", session) != CRAFT_OK ||
-	    craft_query_add(&q, "WebIdentityToken", token) != CRAFT_OK ||
-	    craft_query_encode(&q, &body) != CRAFT_OK) {
+	if (craft_query_encode(q, &body) != CRAFT_OK ||
+	    craft_buf_printf(&line, "Content-Type: %s", ctype) != CRAFT_OK) {
 		rc = craft_err_set(err, CRAFT_ENOMEM, "out of memory");
 		goto cleanup;
 	}
-	hdrs = curl_slist_append(hdrs,
-	                         "Content-Type: application/x-www-form-urlencoded; charset=utf-8");
+	hdrs = curl_slist_append(hdrs, craft_buf_str(&line));
+	if (signer) {
+		struct craft_sigv4_header h[2] = { { "Host", ep.host }, { "Content-Type", ctype } };
+		struct craft_sigv4_request req = {
+			"POST", ep.path, NULL, h, 2, body.data, body.len
+		};
+		struct craft_sigv4_params p;
+
+		memset(&p, 0, sizeof(p));
+		p.access_key = signer->access_key_id;
+		p.secret_key = signer->secret_access_key;
+		p.session_token = signer->session_token;
+		p.region = region;
+		p.service = "sts";
+		p.when = time(NULL);
+		p.normalize_path = 1;
+		rc = craft_sigv4_sign(&req, &p, &sr, err);
+		if (rc != CRAFT_OK)
+			goto cleanup;
+		craft_buf_reset(&line);
+		if (craft_buf_printf(&line, "Host: %s", ep.host) == CRAFT_OK)
+			hdrs = curl_slist_append(hdrs, craft_buf_str(&line));
+		for (int i = 0; i < sr.nadd; i++) {
+			craft_buf_reset(&line);
+			if (craft_buf_printf(&line, "%s: %s", sr.add[i].name, sr.add[i].value) ==
+			    CRAFT_OK)
+				hdrs = curl_slist_append(hdrs, craft_buf_str(&line));
+		}
+	}
 	rc = craft_http_request("POST", ep.url, hdrs, craft_buf_str(&body), 30000, &resp, err);
 	if (rc == CRAFT_OK)
 		rc = craft_xml_read_response(resp.body.data, resp.body.len, resp.status, &doc, err);
@@ -249,14 +254,16 @@ static craft_code from_web_identity(struct chain *ch, struct craft_aws_creds *ou
 		rc = rc == CRAFT_EAWS ? CRAFT_ECRED : rc;
 		if (err) {
 			err->code = rc;
-			craft_err_prefix(err, "web identity: AssumeRoleWithWebIdentity for %s",
-			                 role);
+			craft_err_prefix(
+			        err, "%s: %s for %s", source,
+			        craft_query_get(q, "Action") ? craft_query_get(q, "Action") : "sts",
+			        craft_query_get(q, "RoleArn") ? craft_query_get(q, "RoleArn") : "");
 		}
 		goto cleanup;
 	}
-	c = craft_xml_path(xmlDocGetRootElement(doc),
-	                   "AssumeRoleWithWebIdentityResult/Credentials");
-	rc = set_creds(out, "web identity", craft_xml_path_text(c, "AccessKeyId"),
+	snprintf(path, sizeof(path), "%s/Credentials", result);
+	c = craft_xml_path(xmlDocGetRootElement(doc), path);
+	rc = set_creds(out, source, craft_xml_path_text(c, "AccessKeyId"),
 	               craft_xml_path_text(c, "SecretAccessKey"),
 	               craft_xml_path_text(c, "SessionToken"), err);
 	if (rc == CRAFT_OK) {
@@ -268,14 +275,147 @@ cleanup:
 	if (doc)
 		xmlFreeDoc(doc);
 	curl_slist_free_all(hdrs);
+	if (resp.body.data)
+		OPENSSL_cleanse(resp.body.data, resp.body.len);
 	craft_http_response_release(&resp);
-	craft_query_release(&q);
+	craft_sigv4_result_release(&sr);
 	if (body.data)
 		OPENSSL_cleanse(body.data, body.len);
 	craft_buf_release(&body);
+	if (line.data)
+		OPENSSL_cleanse(line.data, line.len);
+	craft_buf_release(&line);
+	return rc;
+}
+
+static const char *session_name(const char *given, char *buf, size_t cap)
+{
+	if (given && *given)
+		return given;
+	snprintf(buf, cap, "craftctl-%lld", (long long)time(NULL));
+	return buf;
+}
+
+/* 2. Web identity: STS AssumeRoleWithWebIdentity. */
+static craft_code from_web_identity(struct chain *ch, struct craft_aws_creds *out,
+                                    struct craft_err *err)
+{
+	const char *token_file = craft_env_get("AWS_WEB_IDENTITY_TOKEN_FILE");
+	const char *role = craft_env_get("AWS_ROLE_ARN");
+	const char *session = craft_env_get("AWS_ROLE_SESSION_NAME");
+	const char *where = "AWS_WEB_IDENTITY_TOKEN_FILE";
+	struct craft_query q;
+	char session_buf[64];
+	char *token;
+	craft_code rc;
+
+	if (!token_file || !role) {
+		token_file = craft_profile_get(&ch->config, ch->profile, "web_identity_token_file");
+		role = craft_profile_get(&ch->config, ch->profile, "role_arn");
+		session = craft_profile_get(&ch->config, ch->profile, "role_session_name");
+		where = "the profile's web_identity_token_file";
+	}
+	looked(ch, "web identity (AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN)");
+	if (!token_file || !*token_file || !role || !*role)
+		return CRAFT_ENOTFOUND;
+	token = read_small_file(token_file, 64 * 1024, err);
+	if (!token)
+		return craft_err_prefix(err, "web identity (%s)", where);
+	craft_query_init(&q);
+	if (craft_query_add(&q, "Action", "AssumeRoleWithWebIdentity") != CRAFT_OK ||
+	    craft_query_add(&q, "Version", "2011-06-15") != CRAFT_OK ||
+	    craft_query_add(&q, "RoleArn", role) != CRAFT_OK ||
+	    craft_query_add(&q, "RoleSessionName",
+	                    session_name(session, session_buf, sizeof(session_buf))) != CRAFT_OK ||
+	    craft_query_add(&q, "WebIdentityToken", token) != CRAFT_OK)
+		rc = craft_err_set(err, CRAFT_ENOMEM, "out of memory");
+	else
+		rc = sts_call(ch, NULL, &q, "AssumeRoleWithWebIdentityResult", "web identity", out,
+		              err);
+	for (int i = 0; i < q.n; i++)
+		OPENSSL_cleanse(q.params[i].value, strlen(q.params[i].value));
+	craft_query_release(&q);
 	OPENSSL_cleanse(token, strlen(token));
 	free(token);
 	return rc;
+}
+
+static craft_code static_keys(struct chain *ch, const char *profile, struct craft_aws_creds *out,
+                              struct craft_err *err);
+
+/* The credentials a role profile starts from: its source_profile (itself
+ * a role profile or static keys) or its credential_source. */
+static craft_code role_source(struct chain *ch, const char *profile, int depth,
+                              struct craft_aws_creds *out, struct craft_err *err);
+
+static craft_code assume_role(struct chain *ch, const char *profile, int depth,
+                              struct craft_aws_creds *out, struct craft_err *err)
+{
+	const char *role = craft_profile_get(&ch->config, profile, "role_arn");
+	const char *session = craft_profile_get(&ch->config, profile, "role_session_name");
+	const char *ext = craft_profile_get(&ch->config, profile, "external_id");
+	const char *dur = craft_profile_get(&ch->config, profile, "duration_seconds");
+	struct craft_aws_creds base;
+	struct craft_query q;
+	char session_buf[64];
+	craft_code rc;
+
+	if (depth > 4)
+		return craft_err_set(err, CRAFT_ECONFIG,
+		                     "profile '%s': source_profile chain too long (a loop?)",
+		                     profile);
+	rc = role_source(ch, profile, depth, &base, err);
+	if (rc != CRAFT_OK)
+		return rc;
+	craft_query_init(&q);
+	if (craft_query_add(&q, "Action", "AssumeRole") != CRAFT_OK ||
+	    craft_query_add(&q, "Version", "2011-06-15") != CRAFT_OK ||
+	    craft_query_add(&q, "RoleArn", role) != CRAFT_OK ||
+	    craft_query_add(&q, "RoleSessionName",
+	                    session_name(session, session_buf, sizeof(session_buf))) != CRAFT_OK ||
+	    (ext && craft_query_add(&q, "ExternalId", ext) != CRAFT_OK) ||
+	    (dur && craft_query_add(&q, "DurationSeconds", dur) != CRAFT_OK))
+		rc = craft_err_set(err, CRAFT_ENOMEM, "out of memory");
+	else
+		rc = sts_call(ch, &base, &q, "AssumeRoleResult", "assume role", out, err);
+	craft_query_release(&q);
+	craft_aws_creds_clear(&base);
+	return rc;
+}
+
+static craft_code role_source(struct chain *ch, const char *profile, int depth,
+                              struct craft_aws_creds *out, struct craft_err *err)
+{
+	const char *src = craft_profile_get(&ch->config, profile, "source_profile");
+	const char *cs = craft_profile_get(&ch->config, profile, "credential_source");
+
+	if (src && *src) {
+		/* A profile may name itself to use its own static keys. */
+		if (strcmp(src, profile) != 0 && craft_profile_get(&ch->config, src, "role_arn"))
+			return assume_role(ch, src, depth + 1, out, err);
+		return static_keys(ch, src, out, err);
+	}
+	if (cs && strcmp(cs, "Environment") == 0)
+		return set_creds(out, "environment", craft_env_get("AWS_ACCESS_KEY_ID"),
+		                 craft_env_get("AWS_SECRET_ACCESS_KEY"),
+		                 craft_env_get("AWS_SESSION_TOKEN"), err);
+	return craft_err_set(err, CRAFT_ECONFIG,
+	                     "profile '%s': role_arn needs source_profile (or credential_source "
+	                     "= Environment; '%s' is not supported)",
+	                     profile, cs ? cs : "");
+}
+
+/* 2b. A role profile: role_arn + source_profile / credential_source. */
+static craft_code from_assume_role(struct chain *ch, struct craft_aws_creds *out,
+                                   struct craft_err *err)
+{
+	const char *role = craft_profile_get(&ch->config, ch->profile, "role_arn");
+
+	looked(ch, "assume role (role_arn + source_profile of profile %s)", ch->profile);
+	if (!role || !*role ||
+	    craft_profile_get(&ch->config, ch->profile, "web_identity_token_file"))
+		return CRAFT_ENOTFOUND;
+	return assume_role(ch, ch->profile, 0, out, err);
 }
 
 /* 3. The shared credentials file. */
@@ -293,6 +433,24 @@ static craft_code from_credentials_file(struct chain *ch, struct craft_aws_creds
 		return CRAFT_ENOTFOUND;
 	snprintf(source, sizeof(source), "%s", "shared credentials file");
 	return set_creds(out, source, ak, sk, tok, err);
+}
+
+static craft_code static_keys(struct chain *ch, const char *profile, struct craft_aws_creds *out,
+                              struct craft_err *err)
+{
+	const struct craft_profile_file *files[2] = { &ch->creds, &ch->config };
+
+	for (int i = 0; i < 2; i++) {
+		const char *ak = craft_profile_get(files[i], profile, "aws_access_key_id");
+		const char *sk = craft_profile_get(files[i], profile, "aws_secret_access_key");
+
+		if (ak || sk)
+			return set_creds(
+			        out, i ? "shared config file" : "shared credentials file", ak, sk,
+			        craft_profile_get(files[i], profile, "aws_session_token"), err);
+	}
+	return craft_err_set(err, CRAFT_ECONFIG, "source profile '%s' has no keys in '%s' or '%s'",
+	                     profile, ch->creds_path, ch->config_path);
 }
 
 /* JSON credentials (credential_process, container, IMDS) into out. */
@@ -580,8 +738,8 @@ cleanup:
 }
 
 static const provider_fn providers[] = {
-	from_env,       from_web_identity, from_credentials_file, from_process, from_config_file,
-	from_container, from_imds,
+	from_env,     from_web_identity, from_assume_role, from_credentials_file,
+	from_process, from_config_file,  from_container,   from_imds,
 };
 
 static craft_code load_file(struct craft_profile_file *f, const char *path, struct craft_err *err)

@@ -437,6 +437,35 @@ print(b({"alg": "RS256", "typ": "JWT"}) + "." + b({"iss": "https://token.actions
   expect "awssim: web identity (GitHub-style OIDC JWT) then DescribeVpcs" 0 '<DescribeVpcsResponse' \
     clean AWS_WEB_IDENTITY_TOKEN_FILE="$tmp/jwt" AWS_ROLE_ARN=arn:aws:iam::123456789012:role/ci \
     "$bin" api ec2 DescribeVpcs --region us-east-2 --endpoint-url "$SIM"
+  # Role profiles: role_arn + source_profile (signed AssumeRole), chained.
+  cat >"$tmp/sim-config" <<EOF
+[profile deploy]
+region = us-east-2
+role_arn = arn:aws:iam::123456789012:role/deploy
+source_profile = base
+role_session_name = craft-deploy
+[profile chained]
+region = us-east-2
+role_arn = arn:aws:iam::123456789012:role/second
+source_profile = deploy
+[profile norole]
+region = us-east-2
+role_arn = arn:aws:iam::123456789012:role/x
+[profile other-account]
+region = us-east-2
+role_arn = arn:aws:iam::999999999999:role/x
+source_profile = base
+EOF
+  printf '[base]\naws_access_key_id = %s\naws_secret_access_key = %s\n' "$SIM_AK" "$SIM_SK" >"$tmp/sim-credentials"
+  SIMFILES=(AWS_CONFIG_FILE="$tmp/sim-config" AWS_SHARED_CREDENTIALS_FILE="$tmp/sim-credentials")
+  expect "awssim: role profile (role_arn + source_profile) via signed AssumeRole" 0 '<DescribeVpcsResponse' \
+    clean "${SIMFILES[@]}" "$bin" api ec2 DescribeVpcs --profile deploy --endpoint-url "$SIM"
+  expect "awssim: a chained role profile" 0 '<Arn>arn:aws:sts::123456789012:assumed-role/second/' \
+    clean "${SIMFILES[@]}" "$bin" api sts GetCallerIdentity --profile chained --endpoint-url "$SIM"
+  expect "awssim: role_arn without a source is a configuration error" 2 "profile 'norole': role_arn needs source_profile" \
+    clean "${SIMFILES[@]}" "$bin" api ec2 DescribeVpcs --profile norole --endpoint-url "$SIM"
+  expect "awssim: AssumeRole refused (other account) surfaces STS's error" 1 'assume role: AssumeRole for arn:aws:iam::999999999999:role/x: AccessDenied' \
+    clean "${SIMFILES[@]}" "$bin" api ec2 DescribeVpcs --profile other-account --endpoint-url "$SIM"
   curl -s -X POST -d '{"throttle_rate": 0.3, "seed": 11}' "$SIM/_awssim/faults" >/dev/null
   expect "awssim: 40 concurrent calls at 30% throttling all succeed by retrying" 0 'ok=40 failed=0' \
     clean "${SIMCREDS[@]}" AWS_MAX_ATTEMPTS=12 "$tool" calls --count 40 --in-flight 8 --region us-east-2 \
