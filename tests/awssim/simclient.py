@@ -10,6 +10,7 @@ botocore could not read fails the test that received it.
 import http.client
 import json
 import os
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -110,6 +111,8 @@ class Sim:
         self.request_ids = set()
 
     def read_log(self):
+        if getattr(self, "kept_log", None) is not None:
+            return self.kept_log
         try:
             with open(self.log_path, encoding="utf-8", errors="replace") as f:
                 return f.read()
@@ -125,6 +128,8 @@ class Sim:
                 self.proc.kill()
                 self.proc.wait()
         self.log.close()
+        self.kept_log = self.read_log()
+        shutil.rmtree(self.tmp, ignore_errors=True)
 
     # ------------------------------------------------------------ raw HTTP
 

@@ -123,6 +123,13 @@ class VpcTest(SimTest):
         self.assertEqual(sorted(v["VpcId"] for v in got["Vpcs"]), sorted([ids[1], ids[3]]))
         self.fails("DescribeVpcs", "InvalidParameterValue",
                    Filters=[{"Name": "colour", "Values": ["red"]}])
+        # a backslash makes * and ? literal
+        self.ok("CreateTags", Resources=[ids[1]], Tags=[{"Key": "odd", "Value": "a*b?"}])
+        self.ok("CreateTags", Resources=[ids[2]], Tags=[{"Key": "odd", "Value": "axxb!"}])
+        got = self.ok("DescribeVpcs", Filters=[{"Name": "tag:odd", "Values": ["a\\*b\\?"]}])
+        self.assertEqual([v["VpcId"] for v in got["Vpcs"]], [ids[1]])
+        got = self.ok("DescribeVpcs", Filters=[{"Name": "tag:odd", "Values": ["a*b?"]}])
+        self.assertEqual(len(got["Vpcs"]), 2)
         # paging: 7 subnets in pages of 5
         for i in range(7):
             self.subnet(ids[0], f"10.0.{i}.0/24", public=False)
@@ -146,7 +153,8 @@ class VpcTest(SimTest):
                    MaxResults=5)
         # paging with 3 instances across pages of 5 is covered in instances;
         # here check DescribeTags paging works
-        tags = self.ok("DescribeTags", Filters=[{"Name": "resource-type", "Values": ["vpc"]}])
+        tags = self.ok("DescribeTags", Filters=[{"Name": "resource-type", "Values": ["vpc"]},
+                                                {"Name": "key", "Values": ["craftctl:stack"]}])
         self.assertEqual(len(tags["Tags"]), 4)
 
 

@@ -28,6 +28,7 @@ def accepts(addr, port):
 
 
 SSH_PORT = free_port()
+EIC_PORT = free_port()
 
 
 class SshInstanceTest(SimTest):
@@ -191,6 +192,28 @@ class SshShutdownTest(SimTest):
         self.assertEqual(sim.proc.returncode, 0)
         self.assertFalse(accepts(ip, port))
 
+    def test_sshd_stopped_when_simulator_is_killed(self):
+        port = free_port()
+        sim = Sim("--boot-seconds", "0", "--ssh-instances", "--ssh-port", str(port))
+        try:
+            img = [i for i in sim.ok("DescribeImages", Owners=["099720109477"])["Images"]
+                   if i["Architecture"] == "x86_64"][0]
+            iid = sim.ok("RunInstances", ImageId=img["ImageId"], InstanceType="t3.micro",
+                         MinCount=1, MaxCount=1)["Instances"][0]["InstanceId"]
+            ip = sim.wait_state(iid, "running")["PublicIpAddress"]
+            deadline = time.monotonic() + 20
+            while not accepts(ip, port) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            self.assertTrue(accepts(ip, port), sim.read_log())
+            sim.proc.kill()        # SIGKILL: no handler, no atexit
+            sim.proc.wait()
+            deadline = time.monotonic() + 10
+            while accepts(ip, port) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            self.assertFalse(accepts(ip, port))
+        finally:
+            sim.stop()
+
     def test_bind_failure_is_logged(self):
         # the port is taken on every loopback address
         with socket.socket() as s:
@@ -211,3 +234,70 @@ class SshShutdownTest(SimTest):
                 sim.stop()
             self.assertIn(f"sshd could not listen on", sim.read_log())
             self.assertIn(f":{port}", sim.read_log())
+
+
+class InstanceConnectTest(SimTest):
+    SIM_ARGS = ("--boot-seconds", "0.3", "--ssh-instances", "--ssh-port", str(EIC_PORT),
+                "--instance-connect-seconds", "3")
+
+    def test_send_ssh_public_key(self):
+        import boto3
+        from botocore.exceptions import ClientError
+        from simclient import KEY, SECRET
+        tmp = tempfile.mkdtemp(prefix="awssim-eic-")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        key = os.path.join(tmp, "k")
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key], check=True)
+        with open(key + ".pub", encoding="ascii") as f:
+            pub = f.read().strip()
+        vpc = self.vpc()
+        sub = self.subnet(vpc)
+        iid = self.launch(sub)   # no key pair at all
+        eic = boto3.client("ec2-instance-connect", endpoint_url=self.sim.endpoint,
+                           region_name="us-east-2", aws_access_key_id=KEY,
+                           aws_secret_access_key=SECRET)
+        args = dict(InstanceId=iid, InstanceOSUser=getpass.getuser(), SSHPublicKey=pub)
+        with self.assertRaises(ClientError) as cm:
+            eic.send_ssh_public_key(**args)
+        self.assertEqual(cm.exception.response["Error"]["Code"],
+                         "EC2InstanceStateInvalidException")
+        inst = self.sim.wait_state(iid, "running")
+        ip = inst["PublicIpAddress"]
+        port = EIC_PORT
+        deadline = time.monotonic() + 20
+        while not accepts(ip, port) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        r = eic.send_ssh_public_key(**args)
+        self.assertTrue(r["Success"])
+        for bad, code in ((dict(args, InstanceId="i-0123456789abcdef0"),
+                           "EC2InstanceNotFoundException"),
+                          (dict(args, SSHPublicKey="ssh-ed25519 " + "A" * 80), "InvalidArgsException"),
+                          (dict(args, AvailabilityZone="us-east-2c" if inst["Placement"]
+                                ["AvailabilityZone"] != "us-east-2c" else "us-east-2b"),
+                           "InvalidArgsException")):
+            with self.assertRaises(ClientError) as cm:
+                eic.send_ssh_public_key(**bad)
+            self.assertEqual(cm.exception.response["Error"]["Code"], code)
+        wrong = boto3.client("ec2-instance-connect", endpoint_url=self.sim.endpoint,
+                             region_name="us-east-2", aws_access_key_id=KEY,
+                             aws_secret_access_key="wrong")
+        with self.assertRaises(ClientError) as cm:
+            wrong.send_ssh_public_key(**args)
+        self.assertEqual(cm.exception.response["Error"]["Code"], "InvalidSignatureException")
+
+        def ssh(user):
+            return subprocess.run(
+                ["ssh", "-p", str(port), "-i", key, "-F", "/dev/null", "-o", "IdentitiesOnly=yes",
+                 "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no",
+                 "-o", f"UserKnownHostsFile={tmp}/kh", "-o", "LogLevel=ERROR",
+                 f"{user}@{ip}", "echo pushed-ok"],
+                capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
+        r = ssh(getpass.getuser())
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("pushed-ok", r.stdout)
+        other = "nobody" if getpass.getuser() != "nobody" else "daemon"
+        self.assertNotEqual(ssh(other).returncode, 0)
+        time.sleep(3.5)   # the key expires
+        r = ssh(getpass.getuser())
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("Permission denied", r.stderr)

@@ -139,7 +139,7 @@ def verify(store, service, method, path, query, headers, body, now=None):
     service: 'ec2' or 'sts' (the service the action belongs to).
     headers: an email.message.Message-like object (case-insensitive).
     """
-    sts = service == "sts"
+    sts = service != "ec2"   # STS and JSON services share these codes
 
     def err(code, message, status=None):
         if status is None:

@@ -11,13 +11,13 @@ clock in `tick`, which a background thread and every request call.
 import base64
 import binascii
 import copy
-import fnmatch
 import hashlib
 import ipaddress
 import json
 import os
 import random
 import re
+import shutil
 import subprocess
 import tempfile
 import threading
@@ -99,10 +99,28 @@ def now():
     return time.time()
 
 
+_WILDCARD_CACHE = {}
+
+
 def wildcard(pattern, value):
+    """EC2 filter matching: * and ? wildcards, backslash escapes them."""
     if value is None:
         return False
-    return fnmatch.fnmatchcase(str(value), pattern)
+    rx = _WILDCARD_CACHE.get(pattern)
+    if rx is None:
+        out = []
+        i = 0
+        while i < len(pattern):
+            c = pattern[i]
+            if c == "\\" and i + 1 < len(pattern):
+                out.append(re.escape(pattern[i + 1]))
+                i += 2
+                continue
+            out.append(".*" if c == "*" else "." if c == "?" else re.escape(c))
+            i += 1
+        rx = re.compile("".join(out), re.S)
+        _WILDCARD_CACHE[pattern] = rx
+    return rx.fullmatch(str(value)) is not None
 
 
 def zone_id_prefix(region):
@@ -199,10 +217,7 @@ class Sim:
         for h in hosts:
             if h is not None:
                 h.destroy()
-        try:
-            os.rmdir(self.hosts_dir)
-        except OSError:
-            pass
+        shutil.rmtree(self.hosts_dir, ignore_errors=True)
 
     def region(self, name):
         reg = self.regions.get(name)

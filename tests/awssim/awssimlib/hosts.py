@@ -8,7 +8,9 @@ loopback address (and one more per associated Elastic IP), authorising the
 instance's key pair and keys pushed by SendSSHPublicKey.
 """
 
+import ctypes
 import os
+import queue
 import shutil
 import signal
 import subprocess
@@ -27,6 +29,56 @@ SSHD = "/usr/sbin/sshd"
 def log(msg):
     sys.stderr.write(f"awssim: {msg}\n")
     sys.stderr.flush()
+
+
+class _Spawner:
+    """Starts children from one long-lived thread with PR_SET_PDEATHSIG.
+
+    The kernel sends the death signal when the *thread* that forked the
+    child exits, so every sshd is forked by this one thread, which lives as
+    long as the simulator: if the simulator is killed outright (SIGKILL),
+    its sshd listeners get SIGTERM instead of being left behind.
+    """
+
+    def __init__(self):
+        self.q = queue.Queue()
+        self.thread = None
+        self.lock = threading.Lock()
+        try:
+            self.libc = ctypes.CDLL(None, use_errno=True)
+            self.prctl = self.libc.prctl
+        except (OSError, AttributeError):
+            self.prctl = None
+
+    def _preexec(self):
+        if self.prctl is not None:
+            self.prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
+
+    def _run(self):
+        while True:
+            args, kwargs, box, done = self.q.get()
+            try:
+                box.append(subprocess.Popen(args, preexec_fn=self._preexec, **kwargs))
+            except Exception as e:  # handed back to the caller
+                box.append(e)
+            done.set()
+
+    def popen(self, args, **kwargs):
+        with self.lock:
+            if self.thread is None:
+                self.thread = threading.Thread(target=self._run, daemon=True,
+                                               name="awssim-spawner")
+                self.thread.start()
+        box = []
+        done = threading.Event()
+        self.q.put((args, kwargs, box, done))
+        done.wait()
+        if isinstance(box[0], Exception):
+            raise box[0]
+        return box[0]
+
+
+SPAWNER = _Spawner()
 
 
 def _children(pid):
@@ -63,7 +115,8 @@ class Host:
         self.error = None
         self.procs = {}          # address -> Popen
         self.lock = threading.Lock()
-        self.authorized = []     # list of (key line, expires or None)
+        self.authorized = []     # the key pair: list of (key line, None)
+        self.pushed = {}         # user -> [(key line, expires epoch)]
         self.closed = False
 
     def generate_keys(self):
@@ -119,23 +172,34 @@ class Host:
     # ---------------------------------------------------------------- sshd
 
     def set_authorized(self, keys):
-        """keys: list of (public key line, expires epoch or None)."""
+        """The key pair's keys: any local user may log in with them.
+
+        keys: list of (public key line, expires epoch or None)."""
         with self.lock:
             self.authorized = list(keys)
-            self._write_authorized()
+            self._write_keys("authorized_keys", self.authorized)
+
+    def push_key(self, user, key, expires):
+        """An EC2 Instance Connect key: only `user`, only until `expires`."""
+        with self.lock:
+            keys = self.pushed.setdefault(user, [])
+            keys.append((key, expires))
+            self._write_keys(os.path.join("pushed", user), keys)
 
     def expire_keys(self, now):
         with self.lock:
-            keep = [(k, e) for k, e in self.authorized if e is None or e > now]
-            if len(keep) != len(self.authorized):
-                self.authorized = keep
-                self._write_authorized()
+            for user, keys in self.pushed.items():
+                keep = [(k, e) for k, e in keys if e > now]
+                if len(keep) != len(keys):
+                    self.pushed[user] = keep
+                    self._write_keys(os.path.join("pushed", user), keep)
 
-    def _write_authorized(self):
-        path = os.path.join(self.dir, "authorized_keys")
+    def _write_keys(self, name, keys):
+        path = os.path.join(self.dir, name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
         tmp = path + ".tmp"
         with open(tmp, "w", encoding="ascii") as f:
-            for k, _ in self.authorized:
+            for k, _ in keys:
                 f.write(k.strip() + "\n")
         os.replace(tmp, path)
 
@@ -146,7 +210,8 @@ class Host:
         lines += [f"HostKey {os.path.join(self.dir, f'ssh_host_{n}_key')}"
                   for n, _ in KEY_TYPES]
         lines += [
-            f"AuthorizedKeysFile {os.path.join(self.dir, 'authorized_keys')}",
+            f"AuthorizedKeysFile {os.path.join(self.dir, 'authorized_keys')} "
+            f"{os.path.join(self.dir, 'pushed', '%u')}",
             "PermitRootLogin prohibit-password",
             "PubkeyAuthentication yes",
             "PasswordAuthentication no",
@@ -175,10 +240,10 @@ class Host:
             logpath = os.path.join(self.dir, f"sshd_{address}.log")
             logf = open(logpath, "ab")
             try:
-                proc = subprocess.Popen([SSHD, "-D", "-e", "-f", conf],
-                                        stdin=subprocess.DEVNULL,
-                                        stdout=logf, stderr=logf,
-                                        start_new_session=True)
+                proc = SPAWNER.popen([SSHD, "-D", "-e", "-f", conf],
+                                     stdin=subprocess.DEVNULL,
+                                     stdout=logf, stderr=logf,
+                                     start_new_session=True)
             finally:
                 logf.close()
             self.procs[address] = proc

@@ -33,7 +33,7 @@ def load_models():
     global _SESSION
     if _SESSION is None:
         _SESSION = botocore.session.get_session()
-    for name in ("ec2", "sts"):
+    for name in ("ec2", "sts", "ec2-instance-connect"):
         if name not in _MODELS:
             _MODELS[name] = _SESSION.get_service_model(name)
     return _MODELS

@@ -18,7 +18,7 @@ import traceback
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from . import auth, protocol
+from . import auth, connect, protocol
 from .ec2 import Sim
 from .hosts import log
 from .protocol import AwsError
@@ -110,8 +110,66 @@ class App:
 
     # ------------------------------------------------------------ requests
 
+    JSON_AUTH_CODES = {
+        "SignatureDoesNotMatch": ("InvalidSignatureException", 400),
+        "InvalidClientTokenId": ("UnrecognizedClientException", 400),
+        "MissingAuthenticationToken": ("MissingAuthenticationTokenException", 403),
+        "IncompleteSignature": ("IncompleteSignatureException", 400),
+        "ExpiredToken": ("ExpiredTokenException", 400),
+    }
+
+    def handle_json(self, method, path, query, headers, body, target):
+        """EC2 Instance Connect (JSON 1.1 protocol)."""
+        rid = protocol.new_request_id()
+        action = target[len(connect.TARGET_PREFIX):]
+        entry = {"action": action, "service": connect.SERVICE, "status": None,
+                 "error": None, "request_id": rid, "time": time.time(),
+                 "region": None}
+        ctype = "application/x-amz-json-1.1"
+        try:
+            if method != "POST" or path != "/":
+                raise AwsError("UnknownOperationException",
+                               "Unknown operation", 404)
+            if action != "SendSSHPublicKey":
+                raise AwsError("UnknownOperationException",
+                               f"Unknown operation {action}", 400)
+            lat = self.opts.latency_ms
+            if lat > 0:
+                time.sleep(lat / 1000.0)
+            try:
+                principal, region = auth.verify(self.store, connect.SERVICE,
+                                                method, path, query, headers, body)
+            except AwsError as e:
+                code, status = self.JSON_AUTH_CODES.get(e.code, (e.code, e.status))
+                raise AwsError(code, e.message, status) from None
+            entry["region"] = region
+            entry["principal"] = principal.arn
+            args = connect.decode_json(connect.op_model(), body)
+            fault = self.fault_for(action, "sts")
+            if fault is not None:
+                code = {"Throttling": "ThrottlingException",
+                        "InternalFailure": "ServiceException"}.get(fault.code, fault.code)
+                raise AwsError(code, fault.message, fault.status)
+            self.sim.tick()
+            with self.sim.lock:
+                data = connect.send_ssh_public_key(self.sim, region, args)
+            data["RequestId"] = rid
+            entry["status"] = 200
+            self.record(entry)
+            return 200, ctype, json.dumps(data).encode(), rid, connect.SERVICE
+        except AwsError as e:
+            entry["status"] = e.status
+            entry["error"] = e.code
+            entry["message"] = e.message
+            self.record(entry)
+            out = json.dumps({"__type": e.code, "Message": e.message}).encode()
+            return e.status, ctype, out, rid, connect.SERVICE
+
     def handle_api(self, method, path, query, headers, body, client):
         """Return (status, content_type, body bytes, request_id, service)."""
+        target = headers.get("X-Amz-Target")
+        if target and target.startswith(connect.TARGET_PREFIX):
+            return self.handle_json(method, path, query, headers, body, target)
         rid = protocol.new_request_id()
         params = {}
         service = "ec2"
