@@ -627,8 +627,15 @@ static void complete_attempt(struct craft_aws_client *c, struct call *k, CURLcod
 		requeue(c, k, delay);
 		return;
 	}
-	if (kind != CRAFT_RETRY_NO && k->attempts > 1)
-		craft_err_prefix(&e, "after %d attempts", k->attempts);
+	/* AWS errors keep their "<Code>: <Message>" form; a transport failure
+	 * says how often it was tried. */
+	if (kind != CRAFT_RETRY_NO && k->attempts > 1) {
+		if (rc == CRAFT_EAWS)
+			report(c, CRAFT_LEVEL_DEBUG, "aws: %s %s: giving up after %d attempts",
+			       k->svc->name, k->action, k->attempts);
+		else
+			craft_err_prefix(&e, "after %d attempts", k->attempts);
+	}
 	finish(c, k, rc, &e, NULL);
 }
 

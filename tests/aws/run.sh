@@ -356,6 +356,11 @@ if [ "$(grep -c 'string to sign:' <<<"$out")" -eq 2 ] && grep -q 'retrying ec2 D
 else
   bad "retry through craftctl api: ${out:0:1500}"
 fi
+fault "$port_main" '{"throttle": 10}'
+expect "throttled to the last attempt: the AWS error as is, exit 1" 1 \
+  '^craftctl: RequestLimitExceeded: Request limit exceeded. \(request id req-[0-9a-f]+\)$' \
+  clean "${ENVCREDS[@]}" AWS_MAX_ATTEMPTS=2 "$bin" api ec2 DescribeVpcs --region us-east-2 --endpoint-url "$M"
+fault "$port_main" '{"throttle": 0}'
 fault "$port_main" '{"skew": 3600}'
 out=$(clean "${ENVCREDS[@]}" "$tool" calls --region us-east-2 --endpoint-url "$M" --retry-base-ms 20 2>&1)
 if grep -qE 'clock is off by 3[56][0-9]{2} s' <<<"$out" && grep -q 'ok=1 failed=0 attempts=2' <<<"$out"; then
