@@ -136,6 +136,20 @@ fi
 check "confirm-stack: the name must match exactly" test $? -eq 1
 "$scripts/confirm-stack.sh" "$tmp/missing.yaml" demo-stack > /dev/null 2>&1
 check "confirm-stack: a missing stack file exits 2" test $? -eq 2
+printf 'stack: "quoted-name"  # c\nregion: x\n' > "$tmp/quoted.yaml"
+"$scripts/confirm-stack.sh" "$tmp/quoted.yaml" quoted-name > /dev/null 2>&1
+check "confirm-stack: a quoted name with a comment is read" test $? -eq 0
+printf 'stack: one\nstack: two\n' > "$tmp/twice.yaml"
+"$scripts/confirm-stack.sh" "$tmp/twice.yaml" one > /dev/null 2>&1
+check "confirm-stack: two stack: lines are refused" test $? -eq 2
+printf 'instance:\n  stack: nested\n' > "$tmp/nested.yaml"
+"$scripts/confirm-stack.sh" "$tmp/nested.yaml" nested > /dev/null 2>&1
+check "confirm-stack: a nested stack: key is not the stack name" test $? -eq 2
+printf 'stack: Bad_Name\n' > "$tmp/badname.yaml"
+"$scripts/confirm-stack.sh" "$tmp/badname.yaml" Bad_Name > /dev/null 2>&1
+check "confirm-stack: an invalid stack name is refused" test $? -eq 2
+"$scripts/confirm-stack.sh" craftctl.yaml "$("$scripts/stack-info.py" craftctl.yaml stack)" > /dev/null 2>&1
+check "confirm-stack agrees with a YAML parser on the repository's craftctl.yaml" test $? -eq 0
 
 # ---- summary.py
 cat > "$tmp/up.jsonl" <<'EOF2'
@@ -256,6 +270,32 @@ if [ -f .env.example ]; then
   else
     bad "compose-env: placeholders left from .env.example: $(grep -iE '^[a-z_0-9]+=.*change-me' "$tmp/real.env")"
   fi
+fi
+
+# ---- sigv4-suite.sh, on a copy of the suite this tree is tested with
+if [ -d ../shared/sigv4-suite/v4 ]; then
+  mkdir -p "$tmp/aws-c-auth/tests/aws-signing-test-suite"
+  cp -R ../shared/sigv4-suite/v4 "$tmp/aws-c-auth/tests/aws-signing-test-suite/v4"
+  chmod -R u+w "$tmp/aws-c-auth"
+  cp -R "$tmp/aws-c-auth" "$tmp/aws-c-auth-changed"
+  out=$("$scripts/sigv4-suite.sh" "$tmp/aws-c-auth" "$tmp/shared" 2>&1)
+  rc=$?
+  if [ "$rc" -eq 0 ] && diff -r ../shared/sigv4-suite/v4 "$tmp/shared/sigv4-suite/v4" > /dev/null &&
+    [ ! -e "$tmp/aws-c-auth" ]; then
+    ok "sigv4-suite: the expected suite is laid out in SHARED/sigv4-suite/v4, the checkout removed"
+  else
+    bad "sigv4-suite: exit $rc: $out"
+  fi
+  printf 'x' >> "$tmp/aws-c-auth-changed/tests/aws-signing-test-suite/v4/get-vanilla/request.txt"
+  out=$("$scripts/sigv4-suite.sh" "$tmp/aws-c-auth-changed" "$tmp/shared2" 2>&1)
+  rc=$?
+  if [ "$rc" -ne 0 ] && grep -q '^::error.*not the one the tests expect' <<<"$out" && [ ! -e "$tmp/shared2" ]; then
+    ok "sigv4-suite: a changed suite is refused"
+  else
+    bad "sigv4-suite: a changed suite: exit $rc: $out"
+  fi
+else
+  echo "PEND sigv4-suite: no ../shared/sigv4-suite/v4 beside this tree to test with"
 fi
 
 echo "scripts-test: $pass ok, $fail failed"
