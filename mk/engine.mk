@@ -9,8 +9,14 @@ $(BUILD)/fuzz/config: tests/fuzz/config/fuzz_config.c lib/config.c lib/core/buf.
 	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) $(PKG_CFLAGS) -o $@ $^ $(PKG_LIBS)
 
 TEST_SUITES += test-engine
-test-engine: $(BIN)
+test-engine: $(BIN) $(BUILD)/tests/engine-instance-api
 	@tests/engine/test-engine.sh
 
 bench: $(BIN)
 	@tests/engine/bench.sh
+
+# The engine's API for deploy (find the instance, pin its host key), driven
+# against the simulator by test-engine.
+$(BUILD)/tests/engine-instance-api: tests/engine/instance_api.c $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $< $(LIBA) $(LDLIBS_ALL)

@@ -153,6 +153,20 @@ else
   bad "provision without cache: exit $rc, mutations '$m': $out"
 fi
 
+# ---- the engine's API for deploy: find the instance, pin its host key
+api_bin=$(dirname "$bin")/tests/engine-instance-api
+eip=$(curl -s "$ep/_awssim/state" | /usr/bin/python3 -c '
+import json, sys
+s = json.load(sys.stdin)["us-east-2"]["addresses"]
+print([a["PublicIp"] for a in s if {"Key": "craftctl:stack", "Value": "alpha"} in (a.get("Tags") or [])][0])')
+if out=$("$api_bin" "$tmp/alpha.yaml" "$ep" 2>&1) && grep -qx "address $eip" <<<"$out"; then
+  ok "find_instance/pin_host_key: address is the elastic ip, key pinned in cache and tag"
+else
+  bad "instance api: $out (eip $eip)"
+fi
+tagkey=$($check "$ep" instance alpha Tags | grep -o "craftctl:host-key")
+if [ "$tagkey" = "craftctl:host-key" ]; then ok "the pinned host key is a tag on the instance"; else bad "host key tag"; fi
+
 # ---- GitHub Actions output: groups, annotations, step summary
 out=$(GITHUB_ACTIONS=true GITHUB_STEP_SUMMARY=$tmp/summary.md cc alpha provision 2>/dev/null)
 if grep -q "^::group::provision" <<<"$out" && grep -q "^::endgroup::" <<<"$out" &&
@@ -317,6 +331,14 @@ start_sim --latency-ms 2 --throttle-rate 0.2 --fault-rate 0.05 --consistency-del
 stack_file gamma 10.40.0.0/16
 out=$(cc gamma provision 2>&1)
 rc=$?
+injected=$(curl -s "$ep/_awssim/calls" | /usr/bin/python3 -c '
+import json, sys
+print(sum(1 for c in json.load(sys.stdin) if c["status"] >= 500))')
+if [ "$injected" -ge 3 ]; then
+  ok "the simulator injected $injected throttles/faults into that provision"
+else
+  bad "only $injected injected faults: the convergence test tested nothing"
+fi
 if [ $rc -eq 0 ] && r=$($check "$ep" expect gamma cidr=10.40.0.0/16 2>&1); then
   ok "converges under throttle 0.2, faults 0.05, consistency 2 s: $r"
 else
@@ -337,8 +359,25 @@ else
   bad "faulty destroy: exit $rc: $out"
 fi
 
-# ---- SIGKILL at seeded random moments, then a re-run converges
+# ---- SIGINT: stops cleanly with 130; a re-run resumes
 start_sim --latency-ms 5
+stack_file epsilon 10.60.0.0/16
+"$bin" --endpoint-url "$ep" -c "$tmp/epsilon.yaml" provision >"$tmp/int.log" 2>&1 &
+bg_pid=$!
+sleep 0.6
+kill -INT "$bg_pid"
+wait "$bg_pid"
+rc=$?
+bg_pid=""
+if [ $rc -eq 130 ] && grep -q "interrupted" "$tmp/int.log" && cc epsilon provision >/dev/null 2>&1 &&
+  $check "$ep" expect epsilon cidr=10.60.0.0/16 >/dev/null 2>&1; then
+  ok "SIGINT exits 130 and a re-run completes the stack"
+else
+  bad "SIGINT: exit $rc: $(cat "$tmp/int.log")"
+fi
+cc epsilon destroy --yes >/dev/null 2>&1
+
+# ---- SIGKILL at seeded random moments, then a re-run converges
 stack_file delta 10.50.0.0/16
 converged=0
 for seed in $(seq 1 "$kills"); do
