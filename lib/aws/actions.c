@@ -55,6 +55,8 @@ const struct craft_aws_action craft_aws_actions[] = {
 	{ "ec2", "RunInstances", "the instance", 0 },
 	{ "ec2", "StartInstances", "start a stopped instance", 0 },
 	{ "ec2", "TerminateInstances", "destroy: instance", 0 },
+	{ "sts", "AssumeRole", "credentials of a role profile (role_arn + source_profile)",
+	  CRAFT_AWS_ACTION_NO_POLICY },
 	{ "sts", "AssumeRoleWithWebIdentity", "credentials from an OIDC token (GitHub Actions)",
 	  CRAFT_AWS_ACTION_NO_POLICY },
 	{ NULL, NULL, NULL, 0 },

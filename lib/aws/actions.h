@@ -10,9 +10,11 @@
  * is reported too. `craftctl api` is the exception: it calls whatever the
  * user names, with the user's own rights.
  *
- * Rows marked CRAFT_AWS_ACTION_NO_POLICY are called with no permission of
- * the role (AssumeRoleWithWebIdentity is authorized by the role's trust
- * policy) and are left out of the policy.
+ * Rows marked CRAFT_AWS_ACTION_NO_POLICY are made by the credential chain
+ * before craftctl runs as the role the policy is for, so they are left out
+ * of it: AssumeRoleWithWebIdentity is authorized by the role's trust
+ * policy; AssumeRole (a role profile) by the source identity's own
+ * permission on the profile's role_arn and that role's trust policy.
  */
 #ifndef CRAFT_AWS_ACTIONS_H
 #define CRAFT_AWS_ACTIONS_H

@@ -32,6 +32,8 @@ SERVICES = ("ec2", "sts")
 NO_POLICY = {
     "sts:AssumeRoleWithWebIdentity": ("lib/aws/credentials.c",
                                       "authorized by the role's trust policy"),
+    "sts:AssumeRole": ("lib/aws/credentials.c",
+                       "a role profile's source identity needs it, not the role the policy is for"),
 }
 LITERAL = re.compile(r'"([A-Z][A-Za-z0-9]+)"')
 
