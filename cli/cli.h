@@ -123,6 +123,8 @@ int cmd_provision(struct cli_ctx *ctx);
 extern const struct cli_opt cmd_provision_opts[];
 int cmd_status(struct cli_ctx *ctx);
 int cmd_destroy(struct cli_ctx *ctx);
+int cmd_diagram(struct cli_ctx *ctx);
+extern const struct cli_opt cmd_diagram_opts[];
 
 /* Stack commands (cli/stack.c): the stack file (exit 2 on errors, before
  * any AWS call), state cache, AWS client and, with CLI_STACK_LOCK, the

@@ -115,6 +115,18 @@ const struct cli_command cli_commands[] = {
 	  "Prints the logs of the stack's current release on the host (one service, or\n"
 	  "all), the last --tail lines of each; -f keeps following.",
 	  cmd_logs_opts },
+	{ "diagram", cmd_diagram, 0, "draw the stack's network (dot, svg or png)",
+	  "[--format dot|svg|png] [-o FILE] [--offline]",
+	  "Draws the stack's network: the VPC and its CIDR, the subnets of each\n"
+	  "availability zone, the internet gateway, the public route table and its routes,\n"
+	  "the security group's ingress rules, the instance, the Elastic IP, and the\n"
+	  "containers of deploy.compose_file (relative to the stack file) with the port\n"
+	  "the edge publishes and their depends_on edges. With AWS credentials it draws\n"
+	  "the live stack (ids, addresses, states; what is missing dashed); without any,\n"
+	  "or with --offline, the planned stack from the stack file alone. DOT is written\n"
+	  "by craftctl; svg and png run Graphviz's dot (Debian package graphviz).\n"
+	  "Example: craftctl diagram --offline --format svg -o stack.svg",
+	  cmd_diagram_opts },
 	{ NULL, NULL, 0, NULL, NULL, NULL, NULL },
 };
 
