@@ -14,6 +14,7 @@ Usage: simcheck.py ENDPOINT COMMAND [ARGS]
 Exits 1 with a message on the first failed expectation.
 """
 
+import base64
 import json
 import os
 import sys
@@ -165,6 +166,9 @@ def expect(ep, stack, opts):
     want(vol["Size"] == size and vol["VolumeType"] == voltype and vol["Encrypted"],
          f"root volume {vol['Size']} {vol['VolumeType']} encrypted={vol['Encrypted']}")
     want(root[0]["Ebs"]["DeleteOnTermination"], "root volume outlives the instance")
+    ud = base64.b64decode(inst.get("UserData") or "")
+    want(ud.startswith(b"#cloud-config\n") and b"docker.io" in ud,
+         f"user data is not the cloud-init template: {ud[:60]!r}")
 
     eips = of_stack(s["addresses"], stack)
     want(len(eips) == 1, f"want 1 elastic ip, got {len(eips)}")
