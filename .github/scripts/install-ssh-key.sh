@@ -6,7 +6,7 @@
 # the instance only accepts the key it was created with:
 #   - instance.ssh_key from the stack file, when it sets one (~ is $HOME);
 #   - otherwise craftctl's per-stack key path,
-#     ${XDG_CONFIG_HOME:-$HOME/.config}/craftctl/<stack>/id_ed25519.
+#     $XDG_CONFIG_HOME (when absolute) or ~/.config, then craftctl/<stack>/id_ed25519.
 # The private key gets mode 0600 in a 0700 directory and is never printed;
 # its public half is derived with ssh-keygen (which also proves the secret is
 # an unencrypted OpenSSH/PEM private key) and written beside it as .pub.
@@ -25,7 +25,10 @@ fi
 stack=$("$here/stack-info.py" "$file" stack)
 key=$("$here/stack-info.py" "$file" ssh_key)
 if [ -z "$key" ]; then
-  key=${XDG_CONFIG_HOME:-$HOME/.config}/craftctl/$stack/id_ed25519
+  # Like craftctl: XDG_CONFIG_HOME counts only when it is an absolute path.
+  config=$HOME/.config
+  case ${XDG_CONFIG_HOME:-} in /*) config=$XDG_CONFIG_HOME ;; esac
+  key=$config/craftctl/$stack/id_ed25519
 else
   case $key in
     \~) key=$HOME ;;

@@ -14,10 +14,11 @@ A missing or empty events file still gives a summary that says so.
 import argparse
 import json
 import os
+import re
 import sys
 
 ICON = {"success": "✅", "failure": "❌", "cancelled": "⚪"}
-FIRST = ("url", "release", "public_ip", "instance_id")
+FIRST = ("url", "release", "previous", "time", "public_ip", "instance_id")
 
 
 def cell(value):
@@ -78,6 +79,12 @@ def summarize(events, title, outcome):
     lines = [f"### {ICON.get(outcome, '❔')} {title}: {outcome}", ""]
     if not events:
         lines += ["craftctl printed no events; see the step's log.", ""]
+    # Per-step times (step_<name>_ms) are the phases table's business; the
+    # total is shown as time.
+    for k in [k for k in result if re.fullmatch(r"step_.+_ms", k)]:
+        del result[k]
+    if "elapsed_ms" in result:
+        result["time"] = seconds(result.pop("elapsed_ms"))
     message = result.pop("message", None)
     if message:
         lines += [cell(message), ""]

@@ -104,6 +104,12 @@ HOME=$home XDG_CONFIG_HOME=$tmp/xdg DEPLOY_SSH_KEY="$(cat "$tmp/deploykey")"$'\r
   "$scripts/install-ssh-key.sh" "$tmp/craftctl.yaml" > /dev/null 2>&1
 check "install-ssh-key: XDG_CONFIG_HOME is honoured, CRs are dropped" \
   cmp -s "$tmp/xdg/craftctl/demo-stack/id_ed25519" "$tmp/deploykey"
+home=$tmp/home4
+mkdir -p "$home"
+(cd "$tmp" && HOME=$home XDG_CONFIG_HOME=relative DEPLOY_SSH_KEY="$(cat "$tmp/deploykey")" \
+  "$scripts/install-ssh-key.sh" "$tmp/craftctl.yaml" > /dev/null 2>&1)
+check "install-ssh-key: a relative XDG_CONFIG_HOME is ignored, as craftctl does" \
+  cmp -s "$home/.config/craftctl/demo-stack/id_ed25519" "$tmp/deploykey"
 
 HOME=$home DEPLOY_SSH_KEY='' "$scripts/install-ssh-key.sh" "$tmp/withkey.yaml" > "$tmp/out" 2>&1
 rc=$?
@@ -162,7 +168,7 @@ cat > "$tmp/up.jsonl" <<'EOF2'
 ::endgroup::
 {"event":"log","level":"warn","message":"ssh_from auto: 203.0.113.7/32"}
 {"event":"phase_end","phase":"deploy","elapsed_ms":93400,"status":"ok"}
-{"event":"result","message":"up complete","url":"http://203.0.113.10/","release":"20261129-1940-abc123","instance_id":"i-0123","public_ip":"203.0.113.10"}
+{"event":"result","message":"up complete","url":"http://203.0.113.10/","release":"20261129-1940-abc123","previous":"20261128-0900-0def12","instance_id":"i-0123","public_ip":"203.0.113.10","elapsed_ms":134600,"step_upload_ms":1200,"step_build_ms":80000}
 EOF2
 GITHUB_STEP_SUMMARY=$tmp/summary.md GITHUB_OUTPUT=$tmp/output \
   "$scripts/summary.py" --title "deploy craftctl.yaml" --outcome success "$tmp/up.jsonl"
@@ -170,6 +176,13 @@ check "summary: exit 0" test $? -eq 0
 check "summary: title and outcome" grep -q '^### ✅ deploy craftctl.yaml: success' "$tmp/summary.md"
 check "summary: the URL as a link" grep -qF '| url | [http://203.0.113.10/](http://203.0.113.10/) |' "$tmp/summary.md"
 check "summary: the release" grep -qF '| release | 20261129-1940-abc123 |' "$tmp/summary.md"
+check "summary: the previous release and the total time" \
+  grep -qzF $'| previous | 20261128-0900-0def12 |\n| time | 134.6 s |' "$tmp/summary.md"
+if ! grep -q step_ "$tmp/summary.md"; then
+  ok "summary: per-step times are not repeated as outputs"
+else
+  bad "summary: per-step times are not repeated as outputs"
+fi
 if grep -qF "| provision | 41.2 s | ok |" "$tmp/summary.md" && grep -qF "| deploy | 93.4 s | ok |" "$tmp/summary.md"; then
   ok "summary: each phase's time"
 else
