@@ -242,6 +242,36 @@ else
   bad "drift repair: $out $r"
 fi
 
+# ---- tags are changed in place (CreateTags), never by replacement
+sed -i 's/^tags: { team: platform }/tags: { team: web }/' "$tmp/alpha.yaml"
+out=$(cc alpha plan 2>&1)
+nupd=$(grep -cE "^  update .*# tags" <<<"$out")
+mark=$(ncalls)
+cc alpha provision >/dev/null 2>&1
+rc=$?
+m=$(mutations_since "$mark" | tr ' ' '\n' | sort -u | tr '\n' ' ')
+if [ "$nupd" -eq 11 ] && [ $rc -eq 0 ] && [ "$m" = "CreateTags " ] &&
+  r=$($check "$ep" expect alpha tag=team=web 2>&1); then
+  ok "a changed tag is an in-place update of all 11 tagged resources (CreateTags only)"
+else
+  bad "tag update: $nupd updates planned, exit $rc, calls '$m': ${r:-} $out"
+fi
+sed -i 's/^tags: { team: web }/tags: { team: platform }/' "$tmp/alpha.yaml"
+cc alpha provision >/dev/null 2>&1
+
+# ---- an instance terminated behind craftctl's back is launched again (new client token)
+iid=$($check "$ep" instance alpha InstanceId)
+"$bin" --endpoint-url "$ep" --region us-east-2 api ec2 TerminateInstances InstanceId.1="$iid" >/dev/null
+sleep 1.3
+out=$(cc alpha provision 2>&1)
+rc=$?
+new=$($check "$ep" instance alpha InstanceId)
+if [ $rc -eq 0 ] && [ -n "$new" ] && [ "$new" != "$iid" ] && r=$($check "$ep" expect alpha 2>&1); then
+  ok "a terminated instance is replaced by a new one with the elastic ip ($iid -> $new)"
+else
+  bad "terminated instance: exit $rc, $iid -> $new: $out ${r:-}"
+fi
+
 # ---- replacement only with --replace
 sed -i 's/^tags:/instance: { type: t3.large }\ntags:/' "$tmp/alpha.yaml"
 out=$(cc alpha plan 2>&1)
