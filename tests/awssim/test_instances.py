@@ -25,6 +25,14 @@ class ImageTest(SimTest):
             {"Name": "state", "Values": ["available"]}])["Images"]
         self.assertTrue(arm and all(i["Architecture"] == "arm64" for i in arm))
         self.assertEqual(self.ok("DescribeImages", Owners=["self"])["Images"], [])
+        # deprecated (older than two years) only with IncludeDeprecated or by id
+        everything = self.ok("DescribeImages", Owners=["099720109477"],
+                             IncludeDeprecated=True)["Images"]
+        now = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
+        old = [i for i in everything if i["DeprecationTime"] < now]
+        self.assertTrue(old)
+        self.assertEqual(len(everything), len(imgs) + len(old))
+        self.assertEqual(len(self.ok("DescribeImages", ImageIds=[old[0]["ImageId"]])["Images"]), 1)
         # ids are per region
         east = self.image()
         west = self.sim.ok("DescribeImages", region="us-west-2", Owners=["099720109477"],

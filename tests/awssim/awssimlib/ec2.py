@@ -1444,8 +1444,17 @@ class Sim:
                 b["Ebs"]["SnapshotId"] for b in i["BlockDeviceMappings"] if "Ebs" in b],
         }
         ids = p.get("ImageIds")
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
+
+        def listed(im):
+            if not owner_ok(im):
+                return False
+            # deprecated public images only when asked for (or by id)
+            return bool(ids) or p.get("IncludeDeprecated", False) or \
+                im["OwnerId"] == self.account or im["DeprecationTime"] > stamp
+
         items = self.select(reg, "ami", ids, p.get("Filters"), fm,
-                            extra_visible=owner_ok)
+                            extra_visible=listed)
         out = []
         for im in items:
             v = {k: copy.deepcopy(val) for k, val in im.items() if not k.startswith("_")}

@@ -5,7 +5,9 @@ Canonical's real scheme: jammy under ubuntu/images/hvm-ssd/ (gp2 root),
 noble under ubuntu/images/hvm-ssd-gp3/ (gp3 root), owner 099720109477,
 root device /dev/sda1, several build dates per release and architecture.
 Image and snapshot ids are derived from the name and region, so they are
-stable per region like real AMI ids (and differ between regions).
+stable per region like real AMI ids (and differ between regions). Each image
+is deprecated two years after its build, as Canonical's are; DescribeImages
+leaves deprecated images out unless IncludeDeprecated or ImageIds is given.
 """
 
 import datetime
@@ -16,9 +18,11 @@ CANONICAL = "099720109477"
 _RELEASES = [
     # codename, version, path, root volume type, build dates
     ("jammy", "22.04", "hvm-ssd", "gp2",
-     ["20240207", "20240301", "20240501", "20240927", "20241002"]),
+     ["20240207", "20240927", "20250115", "20250612", "20260115", "20260710",
+      "20261002"]),
     ("noble", "24.04", "hvm-ssd-gp3", "gp3",
-     ["20240423", "20240701", "20240927", "20241004"]),
+     ["20240423", "20241004", "20250110", "20250801", "20260212", "20260805",
+      "20261015"]),
 ]
 
 _ARCH = {"amd64": "x86_64", "arm64": "arm64"}
