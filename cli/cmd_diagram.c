@@ -107,6 +107,7 @@ static int discover(struct cli_ctx *ctx, const struct craft_config *cfg,
 		return cli_fail(ctx, &err);
 	memset(&io, 0, sizeof(io));
 	io.reporter = &ctx->reporter;
+	io.no_checkip = 1; /* the picture shows the rules AWS has; no lookup needed */
 	rc = craft_infra_new(in, cfg, *aws, NULL, &io, &err);
 	if (!rc)
 		rc = craft_infra_discover(*in, &err);
@@ -149,6 +150,9 @@ int cmd_diagram(struct cli_ctx *ctx)
 	if (strcmp(format, "dot") != 0 && strcmp(format, "svg") != 0 && strcmp(format, "png") != 0)
 		return cli_usage_error("unknown format '%s' for --format (use dot, svg or png)",
 		                       format);
+	if (!output && ctx->json)
+		return cli_usage_error("with --json, stdout carries events: write the picture "
+		                       "with -o FILE");
 	if (!output && strcmp(format, "png") == 0 && isatty(1))
 		return cli_usage_error("not writing a PNG to a terminal: use -o FILE");
 	craft_err_init(&err);
@@ -198,8 +202,6 @@ int cmd_diagram(struct cli_ctx *ctx)
 			status = cli_fail(ctx, &err);
 			goto cleanup;
 		}
-		/* ssh_from: auto is the caller's address, looked up at provision */
-		snprintf(planned->my_cidr, sizeof(planned->my_cidr), "your address/32");
 		di.m = planned;
 		di.region = cfg->region;
 	}
@@ -216,6 +218,23 @@ int cmd_diagram(struct cli_ctx *ctx)
 		status = write_out(output, craft_buf_str(&dot), dot.len);
 	else
 		status = write_out(output, pic.data, pic.len);
+	if (!status && output) {
+		const struct craft_field fields[] = {
+			{ "file", output },
+			{ "format", format },
+			{ "view", di.live ? "live" : "planned" },
+		};
+		struct craft_event ev;
+
+		memset(&ev, 0, sizeof(ev));
+		ev.kind = CRAFT_EV_RESULT;
+		ev.level = CRAFT_LEVEL_INFO;
+		ev.message = "diagram written";
+		ev.elapsed_ms = -1;
+		ev.fields = fields;
+		ev.nfields = 3;
+		craft_report(&ctx->reporter, &ev);
+	}
 cleanup:
 	craft_buf_release(&dot);
 	craft_buf_release(&pic);

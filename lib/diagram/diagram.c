@@ -322,8 +322,20 @@ static void security_group(struct out *o)
 	if (o->in->live && sg->found) {
 		shown = sg->have.rules;
 		n = sg->have.nrules;
-	} else {
+	} else if (o->m->my_cidr[0]) {
 		craft_model_rules(o->m, rules, &n);
+	} else {
+		/* ssh_from: auto is the caller's address, looked up at provision */
+		struct craft_model *tmp = malloc(sizeof(*tmp));
+
+		if (!tmp) {
+			o->rc = CRAFT_ENOMEM;
+			return;
+		}
+		memcpy(tmp, o->m, sizeof(*tmp));
+		snprintf(tmp->my_cidr, sizeof(tmp->my_cidr), "your address/32");
+		craft_model_rules(tmp, rules, &n);
+		free(tmp);
 	}
 	put(o,
 	    "\t\tsg [shape=plain, label=<<table border=\"1\" cellborder=\"0\" "

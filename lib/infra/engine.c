@@ -1966,7 +1966,7 @@ static void start_checkip(struct craft_infra *in)
 
 	for (int i = 0; i < in->cfg->n_ssh_from; i++)
 		need |= strcmp(in->cfg->ssh_from[i], "auto") == 0;
-	if (!need || in->ip_started)
+	if (!need || in->ip_started || in->opts.no_checkip)
 		return;
 	in->ip_started = 1;
 	if (pthread_create(&in->ip_thread, NULL, checkip_thread, in) != 0) {

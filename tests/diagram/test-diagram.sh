@@ -200,6 +200,21 @@ else
   bad "unwritable output: exit $rc: $out"
 fi
 
+out=$("$bin" --json -c craftctl.yaml diagram --offline 2>&1)
+rc=$?
+if [ $rc -eq 2 ] && grep -qF "with --json, stdout carries events: write the picture with -o FILE" <<<"$out"; then
+  ok "--json without -o FILE exits 2 (stdout is for events)"
+else
+  bad "--json without -o: exit $rc: $out"
+fi
+out=$("$bin" --json -c craftctl.yaml diagram --offline -o "$tmp/json.dot" 2>/dev/null)
+if [ "$out" = '{"event":"result","message":"diagram written","file":"'"$tmp"'/json.dot","format":"dot","view":"planned"}' ] &&
+  cmp -s "$tmp/json.dot" "$tmp/default.dot"; then
+  ok "--json -o FILE: the picture in FILE, one result event on stdout"
+else
+  bad "--json -o FILE: $out"
+fi
+
 # ---- no credentials anywhere: the planned picture, said so on stderr
 "$bin" -c craftctl.yaml diagram >"$tmp/nocred.dot" 2>"$tmp/err"
 rc=$?
@@ -262,7 +277,8 @@ EOF
       Filter.1.Value.1=diag 2>&1 | grep -o '<vpcId>vpc-[0-9a-f]*</vpcId>' | sort -u | grep -o 'vpc-[0-9a-f]*')
     subnets=$(cc --region us-east-2 api ec2 DescribeSubnets Filter.1.Name=tag:craftctl:stack \
       Filter.1.Value.1=diag 2>&1 | grep -o '<subnetId>subnet-[0-9a-f]*</subnetId>' | grep -o 'subnet-[0-9a-f]*' | sort -u)
-    cc diagram >"$tmp/live.dot" 2>"$tmp/err"
+    # the picture needs no address lookup (ssh_from: auto): it shows what AWS has
+    CRAFTCTL_CHECKIP_URL=http://127.0.0.1:1/ cc diagram >"$tmp/live.dot" 2>"$tmp/err"
     rc=$?
     missing=""
     for s in $subnets; do grep -qF "$s" "$tmp/live.dot" || missing="$missing $s"; done
@@ -277,7 +293,7 @@ EOF
       "availability zone 1</b> · us-east-2a" "availability zone 2</b> · us-east-2b"
     if [ "$(zone_counts "$tmp/live.dot")" = "2 2" ] && ! grep -qF "not created" "$tmp/live.dot" &&
       grep -qF '<td align="left">tcp 22</td><td align="left">127.0.0.1/32</td>' "$tmp/live.dot"; then
-      ok "live: every resource exists; the ssh rule AWS has (127.0.0.1/32 from checkip)"
+      ok "live: every resource exists; the ssh rule AWS has (127.0.0.1/32, from provision's lookup)"
     else
       bad "live: zones '$(zone_counts "$tmp/live.dot")' or missing resources or rules"
     fi

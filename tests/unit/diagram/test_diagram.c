@@ -22,7 +22,6 @@ static void setup_stack(const char *yaml)
 	m = calloc(1, sizeof(*m));
 	cr_assert_not_null(m);
 	cr_assert_eq(craft_model_build(m, cfg, &err), CRAFT_OK, "%s", err.msg);
-	snprintf(m->my_cidr, sizeof(m->my_cidr), "your address/32");
 }
 
 static void teardown(void)
@@ -249,6 +248,19 @@ Test(diagram, live_shows_ids_states_and_what_is_missing)
 	cr_assert(strstr(d, "internet gateway (not created)"));
 	cr_assert(strstr(d, "found in AWS, not in the stack file"));
 	cr_assert(strstr(d, "subnet public-3 subnet-zzz"));
+}
+
+Test(diagram, live_without_the_group_shows_the_rules_it_would_get)
+{
+	const char *d;
+
+	setup_stack("stack: x\n");
+	found(CRAFT_K_VPC, "main", "vpc-1", "available");
+	snprintf(m->my_cidr, sizeof(m->my_cidr), "192.0.2.7/32");
+	craft_model_plan(m);
+	d = draw(1, NULL);
+	cr_assert(strstr(d, "<td align=\"left\">tcp 22</td><td align=\"left\">192.0.2.7/32</td>"));
+	cr_assert(strstr(d, "<b>security group</b><br/>x-instance<br/><i>not created</i>"));
 }
 
 Test(diagram, labels_are_escaped)
