@@ -1,6 +1,7 @@
 #include "aws/profile.h"
 
 #include <errno.h>
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,8 @@ void craft_profile_release(struct craft_profile_file *f)
 {
 	for (int i = 0; i < f->n; i++) {
 		for (int j = 0; j < f->sec[i].n; j++) {
+			/* Values may be secret keys: wiped before they are freed. */
+			OPENSSL_cleanse(f->sec[i].kv[j].value, strlen(f->sec[i].kv[j].value));
 			free(f->sec[i].kv[j].key);
 			free(f->sec[i].kv[j].value);
 		}
@@ -106,6 +109,7 @@ static craft_code set_kv(struct craft_profile_section *s, char *key, char *value
 {
 	for (int i = 0; i < s->n; i++) {
 		if (strcasecmp(s->kv[i].key, key) == 0) {
+			OPENSSL_cleanse(s->kv[i].value, strlen(s->kv[i].value));
 			free(s->kv[i].value);
 			s->kv[i].value = value;
 			free(key);
