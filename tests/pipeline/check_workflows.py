@@ -20,6 +20,9 @@ CHECK is one of:
             craftctl trigger a deploy while docs and tests do not
   structure what issue 8 requires of each workflow (permissions,
             concurrency, environment, OIDC, the confirmation step, ...)
+  refs      every script and package list a run: block names exists (and
+            is executable when run directly), every `make` target exists
+  globs     the paths matcher itself, on GitHub's documented examples
   all       all of the above
 
 Each finding is a line "ok   ...", "FAIL ..." or "PEND ..."; the exit status
@@ -749,6 +752,54 @@ def check_structure(rep, repo, wf):
               "structure ci.yml: tears the stack down even on failure")
 
 
+# ---------------------------------------------------------------- references
+
+SCRIPT_REF = re.compile(r"(?<![\w./-])((?:\.github|tests|scripts)/[\w./-]+\.(?:sh|py|mjs|txt))\b")
+MAKE_CALL = re.compile(r"^\s*make\b([^\n|;&]*)", re.M)
+
+
+def check_references(rep, files, repo):
+    """Every script, package list and make target a run: block names exists."""
+    seen = set()
+    for path in files:
+        _, doc = load(path)
+        for job_id, i, job, step in steps_of(doc):
+            if "run" not in step:
+                continue
+            script = "\n".join(logical_lines(str(step["run"])))
+            label = step_label(path, job_id, i, step)
+            for ref in SCRIPT_REF.findall(script):
+                if (label, ref) in seen:
+                    continue
+                seen.add((label, ref))
+                full = os.path.join(repo, ref)
+                need_x = not ref.endswith(".txt") and re.search(
+                    rf"(^|[\s;&|(]){re.escape(ref)}", script, re.M) is not None
+                rep.check(os.path.isfile(full) and (not need_x or os.access(full, os.X_OK)),
+                          f"refs {label}: {ref} exists{' and is executable' if need_x else ''}")
+            for m in MAKE_CALL.finditer(script):
+                words = placeholders(m.group(1)).split()
+                targets = [w for w in words if not w.startswith("-") and "=" not in w
+                           and not w.startswith(("$", '"'))]
+                # -o FILE takes an argument
+                opts = []
+                skip = False
+                for w in words:
+                    if skip:
+                        opts += [w]
+                        skip = False
+                    elif w == "-o":
+                        opts += [w]
+                        skip = True
+                if "-o" in words:
+                    targets = [t for t in targets if t != words[words.index("-o") + 1]]
+                res = subprocess.run(["make", "-n", "--no-print-directory", *opts, *targets],
+                                     cwd=repo, capture_output=True, text=True, timeout=120)
+                rep.check(res.returncode == 0,
+                          f"refs {label}: `make {' '.join(words)}` names real targets",
+                          (res.stderr or res.stdout).strip()[-300:])
+
+
 # ---------------------------------------------------------------- main
 
 def main():
@@ -757,7 +808,7 @@ def main():
     ap.add_argument("--bin", default="build/craftctl")
     ap.add_argument("--workflows", help="the workflow folder (default REPO/.github/workflows)")
     ap.add_argument("check", choices=["shell", "craftctl", "security", "paths", "structure",
-                                      "globs", "all"])
+                                      "globs", "refs", "all"])
     ap.add_argument("files", nargs="*")
     args = ap.parse_args()
     repo = os.path.abspath(args.repo)
@@ -766,7 +817,7 @@ def main():
         os.path.join(wfdir, f) for f in os.listdir(wfdir) if f.endswith((".yml", ".yaml")))
     files = [os.path.abspath(f) for f in files]
     rep = Report()
-    todo = ["globs", "shell", "craftctl", "security", "paths", "structure"] if args.check == "all" else [args.check]
+    todo = ["globs", "shell", "craftctl", "security", "paths", "structure", "refs"] if args.check == "all" else [args.check]
     for c in todo:
         if c == "shell":
             check_shell(rep, files, repo)
@@ -786,6 +837,8 @@ def main():
             check_structure(rep, repo, wfdir)
         elif c == "globs":
             check_globs(rep)
+        elif c == "refs":
+            check_references(rep, files, repo)
     c = rep.counts
     print(f"check_workflows {args.check}: {c['ok']} ok, {c['FAIL']} failed, {c['PEND']} pending")
     return 1 if c["FAIL"] else 0

@@ -138,6 +138,10 @@ mutate "a filter that never matches" deploy.yml "s|- 'Makefile'|- 'Makefile.am'|
   paths "^FAIL paths deploy.yml: 'Makefile.am' matches 0 file"
 mutate "docs deploy" deploy.yml "s|- 'Makefile'|- 'Makefile'\n      - 'docs/**'|" \
   paths "^FAIL paths deploy.yml: a change to docs/github-actions.md does not deploy"
+mutate "a misspelt script path" deploy.yml 's|\.github/scripts/summary\.py|.github/scripts/sumary.py|' \
+  refs '^FAIL refs deploy.yml .*\.github/scripts/sumary\.py exists'
+mutate "a misspelt make target" ci.yml 's|run: make check|run: make chek|' \
+  refs '^FAIL refs ci.yml .*.make chek. names real targets'
 # shellcheck disable=SC2016 # a sed address, not a shell expansion
 mutate "compose stack left running" ci.yml '/^      - name: Tear down/,$d' \
   structure '^FAIL structure ci.yml: tears the stack down'
