@@ -7,11 +7,15 @@
 #include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
-#include <yaml.h>
+#include <openssl/evp.h>
 
 #include "cli/cli.h"
 #include "cli/target.h"
+#include "aws/client.h"
+#include "config.h"
+#include "core/buf.h"
 #include "core/env.h"
+#include "infra/engine.h"
 #include "deploy/deploy.h"
 #include "ssh/hostkey.h"
 #include "ssh/session.h"
@@ -54,34 +58,7 @@ const struct cli_opt cmd_logs_opts[] = {
 	CLI_OPT_END,
 };
 
-/* ---- the stack file ---------------------------------------------------------
- * TEMPORARY minimal adapter: reads only what deploy needs (stack, deploy.*,
- * instance.ssh_*), until lib/config from the engine lands on main; then this
- * section is replaced by craft_config_load. */
-
-static yaml_node_t *ynode(yaml_document_t *d, int i)
-{
-	return yaml_document_get_node(d, i);
-}
-
-static const char *yscalar(yaml_node_t *n)
-{
-	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
-}
-
-static yaml_node_t *yget(yaml_document_t *d, yaml_node_t *m, const char *key)
-{
-	if (!m || m->type != YAML_MAPPING_NODE)
-		return NULL;
-	for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top;
-	     p++) {
-		const char *k = yscalar(ynode(d, p->key));
-
-		if (k && strcmp(k, key) == 0)
-			return ynode(d, p->value);
-	}
-	return NULL;
-}
+/* ---- the target -------------------------------------------------------------- */
 
 static char *xstrdup(const char *s)
 {
@@ -102,87 +79,6 @@ static int parse_int(const char *s, int lo, int hi, int *out)
 	*out = (int)v;
 	return 0;
 }
-
-static craft_code load_stack(struct cli_target *tg, const char *path, struct craft_err *err)
-{
-	FILE *f = fopen(path, "rb");
-	yaml_parser_t parser;
-	yaml_document_t doc;
-	yaml_node_t *root, *dep, *inst, *n;
-	craft_code rc = CRAFT_OK;
-
-	if (!f)
-		return craft_err_set(err, CRAFT_ECONFIG, "cannot read '%s': %s", path,
-		                     strerror(errno));
-	if (!yaml_parser_initialize(&parser)) {
-		fclose(f);
-		return craft_err_set(err, CRAFT_ENOMEM, "out of memory");
-	}
-	yaml_parser_set_input_file(&parser, f);
-	if (!yaml_parser_load(&parser, &doc)) {
-		rc = craft_err_set(err, CRAFT_ECONFIG, "'%s': line %zu, column %zu: %s", path,
-		                   parser.problem_mark.line + 1, parser.problem_mark.column + 1,
-		                   parser.problem ? parser.problem : "malformed YAML");
-		yaml_parser_delete(&parser);
-		fclose(f);
-		return rc;
-	}
-	root = yaml_document_get_root_node(&doc);
-	if (!root || root->type != YAML_MAPPING_NODE) {
-		rc = craft_err_set(err, CRAFT_ECONFIG, "'%s': expected a mapping", path);
-		goto done;
-	}
-	if (!tg->stack)
-		tg->stack = xstrdup(yscalar(yget(&doc, root, "stack")));
-	dep = yget(&doc, root, "deploy");
-	inst = yget(&doc, root, "instance");
-	if (yscalar(yget(&doc, dep, "compose_file")))
-		tg->compose_file = xstrdup(yscalar(yget(&doc, dep, "compose_file")));
-	if ((n = yget(&doc, dep, "http_port")) &&
-	    parse_int(yscalar(n), 1, 65535, &tg->opts.http_port) != 0) {
-		rc = craft_err_set(err, CRAFT_ECONFIG,
-		                   "'%s': line %zu: deploy.http_port must be 1-65535", path,
-		                   n->start_mark.line + 1);
-		goto done;
-	}
-	if (yscalar(yget(&doc, dep, "health_path")))
-		tg->health_path = xstrdup(yscalar(yget(&doc, dep, "health_path")));
-	if ((n = yget(&doc, dep, "env")) && n->type == YAML_MAPPING_NODE) {
-		for (yaml_node_pair_t *p = n->data.mapping.pairs.start;
-		     p < n->data.mapping.pairs.top && tg->nenv < CLI_TARGET_MAX; p++) {
-			tg->env[tg->nenv].key = xstrdup(yscalar(ynode(&doc, p->key)));
-			tg->env[tg->nenv].value = xstrdup(yscalar(ynode(&doc, p->value)));
-			if (!tg->env[tg->nenv].key || !tg->env[tg->nenv].value) {
-				rc = craft_err_set(err, CRAFT_ECONFIG,
-				                   "'%s': deploy.env values must be scalars", path);
-				goto done;
-			}
-			tg->nenv++;
-		}
-	}
-	if ((n = yget(&doc, dep, "secrets")) && n->type == YAML_SEQUENCE_NODE) {
-		for (yaml_node_item_t *it = n->data.sequence.items.start;
-		     it < n->data.sequence.items.top && tg->nsecrets < CLI_TARGET_MAX; it++)
-			tg->secrets[tg->nsecrets++] = xstrdup(yscalar(ynode(&doc, *it)));
-	}
-	if (!tg->user)
-		tg->user = xstrdup(yscalar(yget(&doc, inst, "ssh_user")));
-	if (!tg->identity && yscalar(yget(&doc, inst, "ssh_key")))
-		tg->identity = xstrdup(yscalar(yget(&doc, inst, "ssh_key")));
-	if (!tg->port_set && (n = yget(&doc, inst, "ssh_port")) &&
-	    parse_int(yscalar(n), 1, 65535, &tg->ssh.port) != 0) {
-		rc = craft_err_set(err, CRAFT_ECONFIG, "'%s': instance.ssh_port must be 1-65535",
-		                   path);
-		goto done;
-	}
-done:
-	yaml_document_delete(&doc);
-	yaml_parser_delete(&parser);
-	fclose(f);
-	return rc;
-}
-
-/* ---- the target -------------------------------------------------------------- */
 
 static char *expand_home(const char *p)
 {
@@ -206,12 +102,14 @@ static char *prompt_passphrase(const char *keyfile)
 	struct termios old, noecho;
 	char line[1024];
 	char *out = NULL;
+	int have_old;
 
 	if (!tty)
 		return NULL;
 	fprintf(tty, "passphrase for %s: ", keyfile);
 	fflush(tty);
-	if (tcgetattr(fileno(tty), &old) == 0) {
+	have_old = tcgetattr(fileno(tty), &old) == 0;
+	if (have_old) {
 		noecho = old;
 		noecho.c_lflag &= ~(tcflag_t)ECHO;
 		tcsetattr(fileno(tty), TCSAFLUSH, &noecho);
@@ -219,116 +117,256 @@ static char *prompt_passphrase(const char *keyfile)
 	if (fgets(line, sizeof(line), tty)) {
 		line[strcspn(line, "\r\n")] = '\0';
 		out = strdup(line);
+		explicit_bzero(line, sizeof(line));
 	}
-	tcsetattr(fileno(tty), TCSAFLUSH, &old);
+	if (have_old)
+		tcsetattr(fileno(tty), TCSAFLUSH, &old);
 	fputc('\n', tty);
 	fclose(tty);
 	return out;
 }
 
-static void local_user(char *out, size_t len)
+/* GetConsoleOutput's base64 text, decoded (caller frees). */
+static char *decode_console(const char *b64)
 {
-	const char *u = craft_env_get("USER");
+	struct craft_buf clean = CRAFT_BUF_INIT(1 << 24);
+	unsigned char *out;
+	int n, pad = 0;
 
-	snprintf(out, len, "%s", u ? u : "root");
+	for (const char *p = b64; *p; p++)
+		if (*p != '\n' && *p != '\r' && *p != ' ')
+			(void)craft_buf_addch(&clean, *p);
+	while (clean.len % 4)
+		(void)craft_buf_addch(&clean, '=');
+	out = malloc(clean.len / 4 * 3 + 1);
+	if (!out) {
+		craft_buf_release(&clean);
+		return NULL;
+	}
+	n = EVP_DecodeBlock(out, (const unsigned char *)craft_buf_str(&clean), (int)clean.len);
+	if (n >= 0 && clean.len >= 2) {
+		pad = (clean.data[clean.len - 1] == '=') + (clean.data[clean.len - 2] == '=');
+		n -= pad;
+	}
+	craft_buf_release(&clean);
+	if (n < 0) {
+		free(out);
+		return NULL;
+	}
+	out[n] = '\0';
+	return (char *)out;
 }
 
-int cli_target_setup(struct cli_ctx *ctx, struct cli_target *tg, struct craft_err *err)
+/*
+ * The host keys cloud-init printed on the instance's console: asked again
+ * every 5 s until they are there (a new instance prints them late in its
+ * first boot) or timeout_s passes.
+ */
+static craft_code console_keys(struct cli_ctx *ctx, struct cli_target *tg, int timeout_s,
+                               struct craft_err *err)
 {
+	long long start = craft_now_ms(), next_report = start + 10000;
+	craft_code rc;
+
+	for (;;) {
+		struct craft_query q;
+		xmlDocPtr doc = NULL;
+		const char *out64;
+		char *text;
+
+		craft_query_init(&q);
+		rc = craft_query_add(&q, "InstanceId", tg->inst.id);
+		if (!rc)
+			rc = craft_aws_call(tg->stack.aws, "ec2", "GetConsoleOutput", &q, &doc,
+			                    err);
+		craft_query_release(&q);
+		if (rc)
+			return craft_err_prefix(err, "cannot read the console of %s", tg->inst.id);
+		out64 = craft_xml_path_text(xmlDocGetRootElement(doc), "output");
+		text = out64 ? decode_console(out64) : NULL;
+		xmlFreeDoc(doc);
+		rc = text ? craft_ssh_console_parse(text, &tg->expected, err) : CRAFT_ENOTFOUND;
+		free(text);
+		if (rc != CRAFT_ENOTFOUND)
+			return rc;
+		if (craft_now_ms() - start > timeout_s * 1000LL)
+			return craft_err_set(err, CRAFT_ESSH,
+			                     "instance %s has not printed its SSH host keys on its "
+			                     "console after %ds; its host key cannot be verified",
+			                     tg->inst.id, timeout_s);
+		if (craft_now_ms() >= next_report) {
+			struct craft_event ev;
+
+			memset(&ev, 0, sizeof(ev));
+			ev.kind = CRAFT_EV_WAITING;
+			ev.level = CRAFT_LEVEL_INFO;
+			ev.phase = "host-key";
+			ev.message = "waiting for the instance's console to show its SSH host keys";
+			ev.elapsed_ms = craft_now_ms() - start;
+			craft_report(&ctx->reporter, &ev);
+			next_report = craft_now_ms() + 10000;
+		}
+		sleep(5);
+	}
+}
+
+/* Pins the key the instance showed (first connection, or a key known only
+ * from the tag that the local state cache lacks). */
+static craft_code pin_instance_key(void *ud, const char *host, int port, const char *fp,
+                                   const char *key_line, struct craft_err *err)
+{
+	struct cli_target *tg = ud;
+	craft_code rc;
+
+	(void)host;
+	(void)port;
+	if (!tg->pin_needed)
+		return CRAFT_OK;
+	rc = craft_infra_pin_host_key(tg->stack.cfg, tg->stack.aws, tg->stack.st, tg->inst.id,
+	                              strlen(key_line) <= 255 ? key_line : fp, err);
+	if (rc)
+		return craft_err_prefix(err, "cannot pin the host key of %s", tg->inst.id);
+	craft_logf(tg->reporter, CRAFT_LEVEL_INFO,
+	           "pinned host key %s of %s (state cache and tag craftctl:host-key)", fp,
+	           tg->inst.id);
+	tg->pin_needed = 0;
+	return CRAFT_OK;
+}
+
+/* The stack's provisioned instance as the target, its host key checked
+ * against the pinned one, or on first contact against its console. */
+static craft_code instance_target(struct cli_ctx *ctx, struct cli_target *tg, int timeout_s,
+                                  struct craft_err *err)
+{
+	craft_code rc;
+
+	rc = craft_infra_find_instance(&tg->inst, tg->stack.cfg, tg->stack.aws, tg->stack.st, err);
+	if (rc == CRAFT_ENOTFOUND)
+		return craft_err_set(err, CRAFT_ENOTFOUND,
+		                     "stack '%s' has no instance: run 'craftctl provision' (or "
+		                     "'craftctl up'), or deploy to any host with --host",
+		                     tg->stack.cfg->stack);
+	if (rc)
+		return rc;
+	if (strcmp(tg->inst.state, "running") != 0 || !tg->inst.address[0])
+		return craft_err_set(err, CRAFT_EDEPLOY,
+		                     "instance %s of stack '%s' is %s%s: run 'craftctl provision'",
+		                     tg->inst.id, tg->stack.cfg->stack, tg->inst.state,
+		                     tg->inst.address[0] ? "" : " and has no address");
+	tg->host = xstrdup(tg->inst.address);
+	tg->reporter = &ctx->reporter;
+	tg->ssh.pin = pin_instance_key;
+	tg->ssh.pin_userdata = tg;
+	if (tg->expected.n)
+		return CRAFT_OK; /* --host-key given */
+	if (tg->inst.host_key[0]) {
+		char fp[CRAFT_SSH_FP_MAX];
+
+		if (strncmp(tg->inst.host_key, "SHA256:", 7) == 0)
+			snprintf(fp, sizeof(fp), "%.*s", (int)sizeof(fp) - 1, tg->inst.host_key);
+		else if (craft_ssh_fingerprint_b64(tg->inst.host_key, fp, err) != CRAFT_OK)
+			return craft_err_prefix(err, "the pinned host key of %s is unreadable",
+			                        tg->inst.id);
+		if (craft_ssh_fpset_add(&tg->expected, fp, NULL))
+			return craft_err_set(err, CRAFT_ENOMEM, "out of memory");
+		/* Known from the tag only (a fresh CI runner): cache it locally too. */
+		tg->pin_needed = strcmp(tg->inst.host_key_source, "state") != 0;
+		craft_logf(&ctx->reporter, CRAFT_LEVEL_DEBUG, "expecting pinned host key %s (%s)",
+		           fp, tg->inst.host_key_source);
+		return CRAFT_OK;
+	}
+	tg->pin_needed = 1;
+	rc = console_keys(ctx, tg, timeout_s, err);
+	if (!rc) {
+		char desc[1024];
+
+		craft_ssh_fpset_describe(&tg->expected, desc, sizeof(desc));
+		craft_logf(&ctx->reporter, CRAFT_LEVEL_INFO,
+		           "first connection to %s: expecting a host key from its console: %s",
+		           tg->inst.id, desc);
+	}
+	return rc;
+}
+
+int cli_target_setup(struct cli_ctx *ctx, struct cli_target *tg)
+{
+	struct craft_config_overrides ov = { ctx->stack, ctx->region };
 	const char *host = cli_opt_str(ctx, "host");
 	const char *v;
 	const char *const *fps = NULL;
 	int nfps = cli_opt_list(ctx, "host-key", &fps);
-	struct stat st;
-	craft_code rc;
+	const struct craft_config *cfg;
+	struct craft_err err;
+	int rc;
 
 	memset(tg, 0, sizeof(*tg));
 	craft_ssh_fpset_init(&tg->expected);
-	if (!host)
-		return craft_err_set(
-		        err, CRAFT_EUSAGE,
-		        "'%s' without --host targets the stack's provisioned instance, "
-		        "which this build cannot look up yet; give --host H",
-		        ctx->cmd->name);
-	tg->host = xstrdup(host);
-	if ((v = cli_opt_str(ctx, "port"))) {
-		if (parse_int(v, 1, 65535, &tg->ssh.port) != 0)
-			return craft_err_set(err, CRAFT_EUSAGE, "--port must be 1-65535 (got '%s')",
-			                     v);
-		tg->port_set = 1;
-	}
-	tg->user = xstrdup(cli_opt_str(ctx, "user"));
-	tg->identity = xstrdup(cli_opt_str(ctx, "identity"));
-	tg->stack = xstrdup(ctx->stack);
-	if (stat(ctx->config_path, &st) == 0 || cli_opt_str(ctx, "config")) {
-		rc = load_stack(tg, ctx->config_path, err);
-		if (rc)
-			return rc;
-	} else if (!tg->stack) {
-		return craft_err_set(err, CRAFT_ECONFIG,
-		                     "cannot read '%s': %s (give -c FILE, or --stack NAME)",
-		                     ctx->config_path, strerror(errno));
-	}
-	if (!tg->stack)
-		return craft_err_set(err, CRAFT_ECONFIG, "'%s' has no 'stack:'", ctx->config_path);
-	if (!tg->user) {
-		char u[128];
-
-		local_user(u, sizeof(u));
-		tg->user = xstrdup(u);
-	}
-	/* The compose file is relative to the stack file's directory. */
-	{
-		const char *cf = tg->compose_file ? tg->compose_file : "docker-compose.yml";
-		const char *slash = strrchr(ctx->config_path, '/');
-		size_t n = strlen(ctx->config_path) + strlen(cf) + 2;
-		char *full = malloc(n);
-
-		if (!full)
-			return craft_err_set(err, CRAFT_ENOMEM, "out of memory");
-		if (cf[0] == '/' || !slash)
-			snprintf(full, n, "%s", cf);
-		else
-			snprintf(full, n, "%.*s/%s", (int)(slash - ctx->config_path),
-			         ctx->config_path, cf);
-		free(tg->compose_file);
-		tg->compose_file = full;
-	}
-	{
-		char *id = expand_home(tg->identity);
-
-		free(tg->identity);
-		tg->identity = id;
-	}
+	craft_err_init(&err);
 	for (int i = 0; i < nfps; i++) {
 		if (!craft_ssh_fingerprint_valid(fps[i]))
-			return craft_err_set(
-			        err, CRAFT_EUSAGE,
-			        "--host-key '%s' is not a SHA256 fingerprint "
-			        "(SHA256: and 43 base64 characters, as ssh-keygen -l shows)",
+			return cli_usage_error(
+			        "--host-key '%s' is not a SHA256 fingerprint (SHA256: "
+			        "and 43 base64 characters, as ssh-keygen -l shows)",
 			        fps[i]);
 		if (craft_ssh_fpset_add(&tg->expected, fps[i], NULL))
-			return craft_err_set(err, CRAFT_ENOMEM, "out of memory");
+			return cli_fail(ctx, &err);
+	}
+	if ((v = cli_opt_str(ctx, "port")) && parse_int(v, 1, 65535, &tg->ssh.port) != 0)
+		return cli_usage_error("--port must be 1-65535 (got '%s')", v);
+	if ((v = cli_opt_str(ctx, "connect-timeout")) &&
+	    parse_int(v, 1, 86400, &tg->ssh.connect_timeout_s) != 0)
+		return cli_usage_error("--connect-timeout must be 1-86400 seconds (got '%s')", v);
+	if (host) {
+		if (craft_config_load(&tg->cfg, ctx->config_path, &ov, &err))
+			return cli_fail(ctx, &err);
+		cfg = tg->cfg;
+		tg->host = xstrdup(host);
+	} else {
+		rc = cli_stack_open(ctx, &tg->stack, CLI_STACK_KEY);
+		if (rc)
+			return rc;
+		tg->have_stack = 1;
+		cfg = tg->stack.cfg;
+		if (instance_target(ctx, tg,
+		                    tg->ssh.connect_timeout_s > 0 ? tg->ssh.connect_timeout_s : 300,
+		                    &err))
+			return cli_fail(ctx, &err);
+	}
+	tg->user = xstrdup(cli_opt_str(ctx, "user") ? cli_opt_str(ctx, "user") : cfg->ssh_user);
+	tg->identity = expand_home(cli_opt_str(ctx, "identity") ? cli_opt_str(ctx, "identity")
+	                                                        : cfg->ssh_key);
+	if (!tg->ssh.port)
+		tg->ssh.port = cfg->ssh_port;
+	/* The compose file is relative to the stack file's directory. */
+	{
+		const char *cf = cfg->compose_file;
+		const char *slash = strrchr(ctx->config_path, '/');
+		size_t n = strlen(ctx->config_path) + strlen(cf) + 2;
+
+		tg->compose_file = malloc(n);
+		if (!tg->compose_file)
+			return cli_fail(ctx, &err);
+		if (cf[0] == '/' || !slash)
+			snprintf(tg->compose_file, n, "%s", cf);
+		else
+			snprintf(tg->compose_file, n, "%.*s/%s", (int)(slash - ctx->config_path),
+			         ctx->config_path, cf);
 	}
 
 	tg->ssh.host = tg->host;
 	tg->ssh.user = tg->user;
 	tg->ssh.identity_file = tg->identity;
-	tg->ssh.policy = nfps ? CRAFT_SSH_HOSTKEY_FINGERPRINTS : CRAFT_SSH_HOSTKEY_KNOWN_HOSTS;
+	tg->ssh.policy =
+	        (nfps || !host) ? CRAFT_SSH_HOSTKEY_FINGERPRINTS : CRAFT_SSH_HOSTKEY_KNOWN_HOSTS;
 	tg->ssh.expected = &tg->expected;
 	tg->ssh.known_hosts = cli_opt_str(ctx, "known-hosts");
 	tg->ssh.accept_new = cli_opt_count(ctx, "accept-new-host-key") > 0;
-	if ((v = cli_opt_str(ctx, "connect-timeout")) &&
-	    parse_int(v, 1, 86400, &tg->ssh.connect_timeout_s) != 0)
-		return craft_err_set(err, CRAFT_EUSAGE,
-		                     "--connect-timeout must be 1-86400 seconds");
 	if (tg->identity) {
 		int enc = 0;
 
-		rc = craft_ssh_key_encrypted(tg->identity, &enc, err);
-		if (rc) {
-			err->code = CRAFT_ECONFIG;
-			return rc == CRAFT_EIO ? CRAFT_ECONFIG : rc;
+		if (craft_ssh_key_encrypted(tg->identity, &enc, &err)) {
+			err.code = CRAFT_ECONFIG;
+			return cli_fail(ctx, &err);
 		}
 		if (enc) {
 			const char *pp = craft_env_get("CRAFTCTL_SSH_PASSPHRASE");
@@ -337,33 +375,34 @@ int cli_target_setup(struct cli_ctx *ctx, struct cli_target *tg, struct craft_er
 				tg->passphrase = xstrdup(pp);
 			else if (isatty(0))
 				tg->passphrase = prompt_passphrase(tg->identity);
-			if (!tg->passphrase)
-				return craft_err_set(
-				        err, CRAFT_ECONFIG,
-				        "SSH key '%s' is encrypted: set CRAFTCTL_SSH_PASSPHRASE "
-				        "or run on a terminal to be asked",
+			if (!tg->passphrase) {
+				craft_err_set(
+				        &err, CRAFT_ECONFIG,
+				        "SSH key '%s' is encrypted: set CRAFTCTL_SSH_PASSPHRASE or "
+				        "run on a terminal to be asked",
 				        tg->identity);
+				return cli_fail(ctx, &err);
+			}
 			tg->ssh.passphrase = tg->passphrase;
 		}
 	}
 
-	tg->opts.stack = tg->stack;
+	tg->opts.stack = cfg->stack;
 	tg->opts.compose_file = tg->compose_file;
-	tg->opts.health_path = tg->health_path ? tg->health_path : "/api/health";
-	if (!tg->opts.http_port)
-		tg->opts.http_port = 80;
-	for (int i = 0; i < tg->nenv; i++) {
-		tg->kv[i].key = tg->env[i].key;
-		tg->kv[i].value = tg->env[i].value;
+	tg->opts.health_path = cfg->health_path;
+	tg->opts.http_port = cfg->http_port;
+	for (int i = 0; i < cfg->n_env && i < CLI_TARGET_MAX; i++) {
+		tg->kv[i].key = cfg->env[i].key;
+		tg->kv[i].value = cfg->env[i].value;
 	}
 	tg->opts.env = tg->kv;
-	tg->opts.nenv = (size_t)tg->nenv;
-	tg->opts.secrets = (const char *const *)tg->secrets;
-	tg->opts.nsecrets = (size_t)tg->nsecrets;
+	tg->opts.nenv = (size_t)(cfg->n_env < CLI_TARGET_MAX ? cfg->n_env : CLI_TARGET_MAX);
+	tg->opts.secrets = (const char *const *)cfg->secrets;
+	tg->opts.nsecrets = (size_t)cfg->n_secrets;
 	/* For tests and the demo: a remote root of their own and their own engine. */
 	tg->opts.remote_root = craft_env_get("CRAFTCTL_REMOTE_ROOT");
 	tg->opts.docker_host = craft_env_get("CRAFTCTL_REMOTE_DOCKER_HOST");
-	return CRAFT_OK;
+	return 0;
 }
 
 void cli_target_release(struct cli_target *tg)
@@ -375,16 +414,12 @@ void cli_target_release(struct cli_target *tg)
 		explicit_bzero(tg->passphrase, strlen(tg->passphrase));
 		free(tg->passphrase);
 	}
-	free(tg->stack);
 	free(tg->compose_file);
-	free(tg->health_path);
-	for (int i = 0; i < tg->nenv; i++) {
-		free(tg->env[i].key);
-		free(tg->env[i].value);
-	}
-	for (int i = 0; i < tg->nsecrets; i++)
-		free(tg->secrets[i]);
 	craft_ssh_fpset_release(&tg->expected);
+	craft_config_free(tg->cfg);
+	if (tg->have_stack)
+		cli_stack_close(&tg->stack);
+	memset(tg, 0, sizeof(*tg));
 }
 
 /* ---- deploy ------------------------------------------------------------------ */
@@ -443,28 +478,23 @@ int cli_deploy_run(struct cli_ctx *ctx, const struct craft_ssh_target *t,
 int cmd_deploy(struct cli_ctx *ctx)
 {
 	struct cli_target tg;
-	struct craft_err err;
 	const char *v;
+	int health = 0, lock = 0;
 	int rc;
 
-	craft_err_init(&err);
-	if (cli_target_setup(ctx, &tg, &err) != CRAFT_OK) {
-		rc = cli_fail(ctx, &err);
+	if ((v = cli_opt_str(ctx, "health-timeout")) && parse_int(v, 1, 86400, &health) != 0)
+		return cli_usage_error("--health-timeout must be 1-86400 seconds (got '%s')", v);
+	if ((v = cli_opt_str(ctx, "lock-timeout")) && parse_int(v, 1, 86400 * 30, &lock) != 0)
+		return cli_usage_error("--lock-timeout must be 1-2592000 seconds (got '%s')", v);
+	rc = cli_target_setup(ctx, &tg);
+	if (rc) {
 		cli_target_release(&tg);
 		return rc;
 	}
 	tg.opts.rollback = cli_opt_count(ctx, "rollback") > 0;
 	tg.opts.force_unlock = cli_opt_count(ctx, "force-unlock") > 0;
-	if ((v = cli_opt_str(ctx, "health-timeout")) &&
-	    parse_int(v, 1, 86400, &tg.opts.health_timeout_s) != 0) {
-		cli_target_release(&tg);
-		return cli_usage_error("--health-timeout must be 1-86400 seconds (got '%s')", v);
-	}
-	if ((v = cli_opt_str(ctx, "lock-timeout")) &&
-	    parse_int(v, 1, 86400 * 30, &tg.opts.lock_timeout_s) != 0) {
-		cli_target_release(&tg);
-		return cli_usage_error("--lock-timeout must be 1-2592000 seconds (got '%s')", v);
-	}
+	tg.opts.health_timeout_s = health;
+	tg.opts.lock_timeout_s = lock;
 	rc = cli_deploy_run(ctx, &tg.ssh, &tg.opts);
 	cli_target_release(&tg);
 	return rc;

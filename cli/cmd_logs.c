@@ -30,9 +30,12 @@ int cmd_logs(struct cli_ctx *ctx)
 	if (tail && (strtol(tail, &end, 10) < 0 || !end || *end || !*tail))
 		return cli_usage_error("--tail must be a number of lines (got '%s')", tail);
 	craft_err_init(&err);
-	code = cli_target_setup(ctx, &tg, &err);
-	if (!code)
-		code = craft_ssh_connect(&tg.ssh, &ctx->reporter, &s, &err);
+	rc = cli_target_setup(ctx, &tg);
+	if (rc) {
+		cli_target_release(&tg);
+		return rc;
+	}
+	code = craft_ssh_connect(&tg.ssh, &ctx->reporter, &s, &err);
 	if (!code) {
 		vars[0] =
 		        (struct craft_deploy_kv){ "CRAFT_SERVICE", ctx->argc ? ctx->argv[0] : "" };

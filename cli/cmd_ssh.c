@@ -29,9 +29,12 @@ int cmd_ssh(struct cli_ctx *ctx)
 	craft_code code;
 
 	craft_err_init(&err);
-	code = cli_target_setup(ctx, &tg, &err);
-	if (!code)
-		code = craft_ssh_connect(&tg.ssh, &ctx->reporter, &s, &err);
+	rc = cli_target_setup(ctx, &tg);
+	if (rc) {
+		cli_target_release(&tg);
+		return rc;
+	}
+	code = craft_ssh_connect(&tg.ssh, &ctx->reporter, &s, &err);
 	if (code) {
 		rc = cli_fail(ctx, &err);
 		cli_target_release(&tg);

@@ -4,38 +4,40 @@
  *
  * cli_target_setup fills a cli_target (which owns every string in it);
  * cli_target_release frees them. cli_deploy_run runs a deploy for any
- * target and prints the result: the engine's `deploy`/`up` for a
- * provisioned instance calls it with its own verified target.
+ * target and prints the result (`up` calls it after provisioning).
  */
 #ifndef CRAFT_CLI_TARGET_H
 #define CRAFT_CLI_TARGET_H
 
 #include "cli/cli.h"
+#include "config.h"
 #include "deploy/deploy.h"
+#include "infra/engine.h"
 #include "ssh/hostkey.h"
 #include "ssh/session.h"
 
 #define CLI_TARGET_MAX 64
 
-struct cli_target_kv {
-	char *key;
-	char *value;
-};
-
 struct cli_target {
 	struct craft_ssh_target ssh;
 	struct craft_deploy_opts opts;
 	struct craft_ssh_fpset expected;
-	char *host, *user, *identity, *passphrase, *stack, *compose_file, *health_path;
-	int port_set;
-	struct cli_target_kv env[CLI_TARGET_MAX];
+	char *host, *user, *identity, *passphrase, *compose_file;
 	struct craft_deploy_kv kv[CLI_TARGET_MAX];
-	int nenv;
-	char *secrets[CLI_TARGET_MAX];
-	int nsecrets;
+	struct craft_config *cfg; /* --host: the stack file */
+	/* No --host: the stack (config, AWS client, state) and its instance. */
+	struct cli_stack stack;
+	int have_stack;
+	struct craft_infra_instance inst;
+	int pin_needed;
+	const struct craft_reporter *reporter;
 };
 
-int cli_target_setup(struct cli_ctx *ctx, struct cli_target *tg, struct craft_err *err);
+/* Fills tg from the options and the stack file; with --host the stack
+ * file alone, else the stack's instance found in AWS (its pinned host key,
+ * or on first contact the keys its console shows, pinned once seen).
+ * Returns 0 or the exit status after printing why. Release tg either way. */
+int cli_target_setup(struct cli_ctx *ctx, struct cli_target *tg);
 void cli_target_release(struct cli_target *tg);
 
 int cli_deploy_run(struct cli_ctx *ctx, const struct craft_ssh_target *t,

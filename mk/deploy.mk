@@ -9,3 +9,10 @@ test-deploy: $(BIN)
 # prints the page, and stops everything.
 demo: $(BIN)
 	@CRAFTCTL=$(abspath $(BIN)) tests/deploy/demo.sh
+
+# Deploy to a provisioned instance: the AWS simulator with --ssh-instances
+# (host keys from the console, pinned in state and tag) and a real dockerd.
+TEST_SUITES += test-deploy-instance
+.PHONY: test-deploy-instance
+test-deploy-instance: $(BIN)
+	@CRAFTCTL=$(abspath $(BIN)) tests/deploy/test-instance.sh

@@ -44,6 +44,7 @@ const struct craft_aws_action craft_aws_actions[] = {
 	{ "ec2", "DetachInternetGateway", "destroy: internet gateway", 0 },
 	{ "ec2", "DisassociateAddress", "destroy: elastic IP", 0 },
 	{ "ec2", "DisassociateRouteTable", "destroy: route table of a subnet", 0 },
+	{ "ec2", "GetConsoleOutput", "verify the instance's SSH host key on first contact", R },
 	{ "ec2", "ImportKeyPair", "key pair from the stack's SSH key", 0 },
 	{ "ec2", "ModifyInstanceMetadataOptions", "require IMDSv2 on the instance", 0 },
 	{ "ec2", "ModifySubnetAttribute", "public subnets map public addresses", 0 },

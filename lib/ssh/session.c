@@ -636,7 +636,7 @@ craft_code craft_ssh_connect(const struct craft_ssh_target *t, const struct craf
 			goto fail;
 		}
 		if (now >= next_report) {
-			char msg[700];
+			char msg[1024];
 
 			snprintf(msg, sizeof(msg), "waiting for ssh on %s port %d: %s", s->host,
 			         s->port, why);

@@ -16,7 +16,7 @@ APP=$ENV_TMP/demo
 stage_demo "$APP" "$HP"
 export HOME=$ENV_TMP/home
 mkdir -p "$HOME/.ssh"
-target=(--host 127.0.0.1 --port "$SSH_PORT" -i "$ENV_TMP/id_ed25519")
+target=(--host 127.0.0.1 --port "$SSH_PORT" --user "$(id -un)" -i "$ENV_TMP/id_ed25519")
 
 echo "demo: sshd on 127.0.0.1:$SSH_PORT, dockerd on $DOCKER_HOST, remote root $CRAFTCTL_REMOTE_ROOT"
 "$bin" -c "$APP/craftctl.yaml" deploy "${target[@]}" --accept-new-host-key

@@ -151,12 +151,13 @@ env_start() {
   export CRAFTCTL_REMOTE_DOCKER_HOST=$DOCKER_HOST
 }
 
-# stage_demo DIR HTTP_PORT: the demo stack with busybox copied in.
+# stage_demo DIR HTTP_PORT [HTTP_ADDR]: the demo stack with busybox copied
+# in, serving on HTTP_ADDR (default 127.0.0.1: loopback only).
 stage_demo() {
-  local dir=$1 port=$2 src
+  local dir=$1 port=$2 addr=${3:-127.0.0.1} src
   src=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../examples/demo" && pwd)
   mkdir -p "$dir"
   cp -a "$src/." "$dir/"
   cp /bin/busybox "$dir/web/busybox"
-  sed -i "s/^  http_port: .*/  http_port: $port/; s/^    HTTP_PORT: .*/    HTTP_PORT: \"$port\"/" "$dir/craftctl.yaml"
+  sed -i "s/^  http_port: .*/  http_port: $port/; s/^    HTTP_PORT: .*/    HTTP_PORT: \"$port\"\n    HTTP_ADDR: \"$addr\"/" "$dir/craftctl.yaml"
 }

@@ -64,7 +64,8 @@ RROOT=$CRAFTCTL_REMOTE_ROOT
 BASE=$RROOT/demo
 URL=http://127.0.0.1:$HP
 HOSTFP=$(ssh-keygen -lf "$ENV_TMP/sshd/ssh_host_ed25519_key.pub" | awk '{print $2}')
-TARGET=(--host 127.0.0.1 --port "$SSH_PORT" -i "$KEY")
+ME=$(id -un)
+TARGET=(--host 127.0.0.1 --port "$SSH_PORT" --user "$ME" -i "$KEY")
 
 run() { # run NAME ARGS...: craftctl with output in $OUT, status in $RC
   OUT=$ENV_TMP/out.$1
@@ -108,7 +109,7 @@ check "known_hosts mismatch is refused before login" \
   eval '[ "$RC" -eq 1 ] && out_has "host key mismatch for 127.0.0.1 port $SSH_PORT: .* expects" && out_has_f "expects $OTHERFP (ssh-ed25519), but the server showed $HOSTFP" && [ ! -e "$RROOT" ] && [ "$(accepted_logins)" -eq "$logins" ]'
 rm -f "$HOME/.ssh/known_hosts"
 
-run wrong-user-key -c "$APP/craftctl.yaml" deploy --host 127.0.0.1 --port "$SSH_PORT" \
+run wrong-user-key -c "$APP/craftctl.yaml" deploy --host 127.0.0.1 --port "$SSH_PORT" --user "$ME" \
   -i "$ENV_TMP/other_key" --host-key "$HOSTFP"
 check "wrong user key gives a clear authentication error" \
   eval '[ "$RC" -eq 1 ] && out_has "authentication failed for .*@127.0.0.1 port $SSH_PORT: the server refused key" && [ ! -e "$RROOT" ]'
@@ -286,32 +287,32 @@ for k in key_ecdsa_pem key_rsa key_rsa_pem key_ecdsa key_ed25519_enc; do
   cat "$ENV_TMP/$k.pub" >>"$ENV_TMP/sshd/authorized_keys"
 done
 for k in key_ecdsa_pem key_ecdsa; do
-  run "key-$k" -c "$APP/craftctl.yaml" ssh --host 127.0.0.1 --port "$SSH_PORT" -i "$ENV_TMP/$k" -- true </dev/null
+  run "key-$k" -c "$APP/craftctl.yaml" ssh --host 127.0.0.1 --port "$SSH_PORT" --user "$ME" -i "$ENV_TMP/$k" -- true </dev/null
   check "authenticates with $k ($(head -1 "$ENV_TMP/$k" | tr -d -- '-'))" eval '[ "$RC" -eq 0 ]'
 done
 # libssh2 1.10 signs RSA user keys with ssh-rsa (SHA-1) only, which OpenSSH
 # 8.8+ refuses by default: a clear error there, and both RSA formats work
 # where the server still accepts ssh-rsa.
-run key-rsa-refused -c "$APP/craftctl.yaml" ssh --host 127.0.0.1 --port "$SSH_PORT" -i "$ENV_TMP/key_rsa" -- true </dev/null
+run key-rsa-refused -c "$APP/craftctl.yaml" ssh --host 127.0.0.1 --port "$SSH_PORT" --user "$ME" -i "$ENV_TMP/key_rsa" -- true </dev/null
 check "an RSA key refused by a modern sshd gets an error that says why" \
   eval '[ "$RC" -eq 1 ] && out_has "refused RSA key .*ssh-rsa \(SHA-1\).*use an ed25519 or ECDSA key"'
 sshd_stop
 echo "PubkeyAcceptedAlgorithms +ssh-rsa" >>"$ENV_TMP/sshd/sshd_config"
 sshd_start
 for k in key_rsa key_rsa_pem; do
-  run "key-$k" -c "$APP/craftctl.yaml" ssh --host 127.0.0.1 --port "$SSH_PORT" -i "$ENV_TMP/$k" -- true </dev/null
+  run "key-$k" -c "$APP/craftctl.yaml" ssh --host 127.0.0.1 --port "$SSH_PORT" --user "$ME" -i "$ENV_TMP/$k" -- true </dev/null
   check "authenticates with $k ($(head -1 "$ENV_TMP/$k" | tr -d -- '-')) where ssh-rsa is allowed" eval '[ "$RC" -eq 0 ]'
 done
 sshd_stop
 sed -i '/^PubkeyAcceptedAlgorithms/d' "$ENV_TMP/sshd/sshd_config"
 sshd_start
 CRAFTCTL_SSH_PASSPHRASE='sekrit pass' run key-enc -c "$APP/craftctl.yaml" ssh --host 127.0.0.1 \
-  --port "$SSH_PORT" -i "$ENV_TMP/key_ed25519_enc" -- true </dev/null
+  --port "$SSH_PORT" --user "$ME" -i "$ENV_TMP/key_ed25519_enc" -- true </dev/null
 check "an encrypted OpenSSH key opens with CRAFTCTL_SSH_PASSPHRASE" eval '[ "$RC" -eq 0 ]'
 CRAFTCTL_SSH_PASSPHRASE='wrong' run key-enc-wrong -c "$APP/craftctl.yaml" ssh --host 127.0.0.1 \
-  --port "$SSH_PORT" -i "$ENV_TMP/key_ed25519_enc" -- true </dev/null
+  --port "$SSH_PORT" --user "$ME" -i "$ENV_TMP/key_ed25519_enc" -- true </dev/null
 check "a wrong passphrase is a clear error" eval '[ "$RC" -eq 1 ] && out_has "cannot use SSH key .*wrong passphrase"'
-run key-enc-none -c "$APP/craftctl.yaml" ssh --host 127.0.0.1 --port "$SSH_PORT" -i "$ENV_TMP/key_ed25519_enc" -- true </dev/null
+run key-enc-none -c "$APP/craftctl.yaml" ssh --host 127.0.0.1 --port "$SSH_PORT" --user "$ME" -i "$ENV_TMP/key_ed25519_enc" -- true </dev/null
 check "an encrypted key without a passphrase and no terminal: exit 2 saying so" \
   eval '[ "$RC" -eq 2 ] && out_has "is encrypted: set CRAFTCTL_SSH_PASSPHRASE"'
 

@@ -4,6 +4,8 @@ set -eu
 /bin/busybox mkdir -p /usr/bin /sbin /usr/sbin
 /bin/busybox --install -s
 port=${HTTP_PORT:-8080}
+# Where to listen: every address by default (a real server); tests use loopback.
+addr=${HTTP_ADDR:-0.0.0.0}
 rm -rf /www
 cp -r /www-template /www
 mkdir -p /www/api
@@ -23,10 +25,10 @@ if [ "${BREAK_HEALTH:-0}" != 1 ]; then
 	printf '{"status":"ok","release":"%s"}\n' "${RELEASE_ID:-unknown}" >/www/api/health
 fi
 date >>/data/starts 2>/dev/null || true
-echo "serving release ${RELEASE_ID:-unknown} on 127.0.0.1:${port}"
+echo "serving release ${RELEASE_ID:-unknown} on ${addr}:${port}"
 # As PID 1 the server would ignore SIGTERM and make every stop wait for
 # Docker's 10 s kill; a shell that forwards it stops at once.
-httpd -f -p "127.0.0.1:${port}" -h /www &
+httpd -f -p "${addr}:${port}" -h /www &
 pid=$!
 trap 'kill "$pid" 2>/dev/null; exit 0' TERM INT
 wait "$pid"

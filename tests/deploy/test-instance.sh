@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# Deploying to the stack's provisioned instance, against the AWS simulator
+# with --ssh-instances (each instance is a real sshd on 127.0.x.y that
+# prints cloud-init's host key blocks on its console) and a real dockerd.
+#
+# The first connection is verified against the fingerprints on the
+# instance's console (GetConsoleOutput), then the key is pinned in the
+# state cache and as the instance's tag craftctl:host-key; a runner with no
+# local state verifies against the tag; a pinned key that does not match
+# stops the deploy before anything runs. `up` (provision + deploy), when
+# the binary has it.
+# Checks are single-quoted strings run by `check ... eval`:
+# shellcheck disable=SC2016,SC2034
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+top=$(pwd)
+bin=${CRAFTCTL:-build/craftctl}
+bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
+# shellcheck source=tests/deploy/lib.sh
+. tests/deploy/lib.sh
+
+pass=0
+fail=0
+ok() {
+  pass=$((pass + 1))
+  echo "ok   $1"
+}
+bad() {
+  fail=$((fail + 1))
+  echo "FAIL $1"
+  if [ -n "${OUT:-}" ] && [ -f "$OUT" ]; then
+    sed 's/^/     | /' "$OUT" | tail -25
+  fi
+}
+check() {
+  local name=$1
+  shift
+  if "$@"; then ok "$name"; else bad "$name"; fi
+}
+
+SIM_PID=
+cleanup() {
+  if [ -n "$SIM_PID" ]; then
+    kill "$SIM_PID" 2>/dev/null
+    wait "$SIM_PID" 2>/dev/null
+  fi
+  env_stop
+}
+trap cleanup EXIT
+
+ENV_TMP=$(mktemp -d /tmp/craftctl-deploy.XXXXXX)
+chmod 755 "$ENV_TMP"
+if ! dockerd_start; then
+  echo "FAIL cannot start dockerd"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+export CRAFTCTL_REMOTE_ROOT=$ENV_TMP/remote
+export CRAFTCTL_REMOTE_DOCKER_HOST=$DOCKER_HOST
+
+# A private AWS environment: the simulator's credentials only.
+export HOME=$ENV_TMP/home XDG_STATE_HOME=$ENV_TMP/state XDG_CONFIG_HOME=$ENV_TMP/config
+unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SESSION_TOKEN AWS_ENDPOINT_URL AWS_ENDPOINT_URL_EC2 \
+  AWS_REGION AWS_DEFAULT_REGION GITHUB_ACTIONS SSH_AUTH_SOCK
+export AWS_ACCESS_KEY_ID=AKIDDEPLOYTEST AWS_SECRET_ACCESS_KEY=deploy-test-secret AWS_REGION=us-east-2
+export AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE=$ENV_TMP/none AWS_SHARED_CREDENTIALS_FILE=$ENV_TMP/none
+mkdir -p "$HOME"
+SSH_PORT=$(free_port)
+tests/awssim/awssim --port 0 --port-file "$ENV_TMP/sim.port" --access-key "$AWS_ACCESS_KEY_ID" \
+  --secret-key "$AWS_SECRET_ACCESS_KEY" --boot-seconds 1 --terminate-seconds 1 \
+  --ssh-instances --ssh-port "$SSH_PORT" >"$ENV_TMP/sim.log" 2>&1 &
+SIM_PID=$!
+for _ in $(seq 200); do
+  [ -s "$ENV_TMP/sim.port" ] && break
+  sleep 0.05
+done
+EP=http://127.0.0.1:$(cat "$ENV_TMP/sim.port")
+export CRAFTCTL_CHECKIP_URL=$EP/_awssim/checkip
+
+HP=$(free_port)
+APP=$ENV_TMP/app
+stage_demo "$APP" "$HP"
+# A full stack file: the instance logs in as this machine's user on the
+# simulator's sshd port.
+sed -i "s/^stack: demo$/stack: dinst\nregion: us-east-2\ninstance:\n  ssh_user: $(id -un)\n  ssh_port: $SSH_PORT/" "$APP/craftctl.yaml"
+cc() { "$bin" --endpoint-url "$EP" -c "$APP/craftctl.yaml" "$@"; }
+run() {
+  OUT=$ENV_TMP/out.$1
+  shift
+  cc "$@" >"$OUT" 2>&1
+  RC=$?
+}
+out_has() { grep -qE -- "$1" "$OUT"; }
+tag_key() {
+  cc api ec2 DescribeTags Filter.1.Name=key Filter.1.Value.1=craftctl:host-key 2>/dev/null |
+    sed -n 's:.*<value>\(.*\)</value>.*:\1:p'
+}
+
+run provision provision --json
+ADDR=$(sed -n 's/.*"event":"result".*"public_ip":"\([^"]*\)".*/\1/p' "$OUT")
+check "provision against the simulator gives the instance an address" \
+  eval '[ "$RC" -eq 0 ] && [[ "$ADDR" == 127.* ]]'
+# The web server listens on the instance's (loopback) address only.
+sed -i "s/^    HTTP_ADDR: .*/    HTTP_ADDR: \"$ADDR\"/" "$APP/craftctl.yaml"
+
+run first-deploy deploy --health-timeout 30 --connect-timeout 60
+R1=$(sed -n 's/^deploy complete: release \([^ ]*\) .*/\1/p' "$OUT")
+check "deploy to the instance (no --host) serves the release" \
+  eval '[ "$RC" -eq 0 ] && curl -s --max-time 2 "http://$ADDR:$HP/" | grep -q "id=\"release\">$R1<"'
+check "the first connection was checked against the console's keys" \
+  eval 'out_has "first connection to i-[0-9a-f]+: expecting a host key from its console: SHA256:"'
+check "the host key was pinned in the state cache and as a tag" \
+  eval 'out_has "pinned host key SHA256:.* \(state cache and tag craftctl:host-key\)" && [ -n "$(tag_key)" ] && grep -rqs "host_key" "$XDG_STATE_HOME"'
+
+# A CI runner: no local state, the tag alone verifies the instance.
+rm -rf "$XDG_STATE_HOME"
+sleep 1.1
+run tag-deploy deploy --health-timeout 30
+check "with no local state the pinned tag verifies the host" \
+  eval '[ "$RC" -eq 0 ] && ! out_has "expecting a host key from its console"'
+
+# A pinned key that is not the instance's: refused before anything runs.
+ssh-keygen -q -t ed25519 -N '' -f "$ENV_TMP/other_host_key"
+cc api ec2 CreateTags ResourceId.1="$(sed -n 's/.*"instance_id":"\([^"]*\)".*/\1/p' "$ENV_TMP/out.provision")" \
+  Tag.1.Key=craftctl:host-key "Tag.1.Value=$(cut -d' ' -f1,2 "$ENV_TMP/other_host_key.pub")" >/dev/null 2>&1
+rm -rf "$XDG_STATE_HOME"
+before=$(find "$CRAFTCTL_REMOTE_ROOT/dinst/releases" -mindepth 1 -maxdepth 1 | wc -l)
+run mismatch deploy --health-timeout 30
+check "a pinned key that does not match stops the deploy (exit 1, expected vs seen)" \
+  eval '[ "$RC" -eq 1 ] && out_has "host key mismatch for $ADDR port $SSH_PORT: expected SHA256:.*but the server showed SHA256:"'
+check "nothing was uploaded after the mismatch" \
+  eval '[ "$(find "$CRAFTCTL_REMOTE_ROOT/dinst/releases" -mindepth 1 -maxdepth 1 | wc -l)" -eq "$before" ]'
+
+if "$bin" help up >/dev/null 2>&1; then
+  # `up` on a second stack: provision + deploy in one command.
+  APP2=$ENV_TMP/app2
+  HP2=$(free_port)
+  stage_demo "$APP2" "$HP2" 0.0.0.0
+  sed -i "s/^stack: demo$/stack: dup\nregion: us-east-2\nnetwork:\n  cidr: 10.30.0.0\/16\ninstance:\n  ssh_user: $(id -un)\n  ssh_port: $SSH_PORT/" "$APP2/craftctl.yaml"
+  OUT=$ENV_TMP/out.up
+  "$bin" --endpoint-url "$EP" -c "$APP2/craftctl.yaml" up --yes --health-timeout 30 >"$OUT" 2>&1
+  RC=$?
+  check "up provisions, verifies the new instance's host key and deploys" \
+    eval '[ "$RC" -eq 0 ] && out_has "expecting a host key from its console" && out_has "^deploy complete: release"'
+else
+  echo "skip up: this binary has no 'up' command yet"
+fi
+
+run destroy destroy --yes
+check "destroy afterwards" eval '[ "$RC" -eq 0 ]'
+
+echo
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
