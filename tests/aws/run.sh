@@ -254,6 +254,14 @@ credential_process = $tmp/cred-proc.sh arg1
 [profile badproc]
 region = us-east-2
 credential_process = $tmp/cred-fail.sh
+
+[profile v2proc]
+region = us-east-2
+credential_process = /bin/echo {"Version": 2, "AccessKeyId": "A", "SecretAccessKey": "B"}
+
+[profile junkproc]
+region = us-east-2
+credential_process = /bin/echo not json
 EOF
 cat >"$tmp/cred-proc.sh" <<EOF
 #!/bin/sh
@@ -280,6 +288,10 @@ expect "credential_process JSON (Version 1)" 0 '<DescribeVpcsResponse' \
   clean "${FILES[@]}" "$bin" api ec2 DescribeVpcs --profile proc --endpoint-url "$M"
 expect "a failing credential_process is an error naming it" 1 "credential_process '.*cred-fail.sh' failed \\(exit status 7\\)" \
   clean "${FILES[@]}" "$bin" api ec2 DescribeVpcs --profile badproc --endpoint-url "$M"
+expect "credential_process output must be Version 1" 1 'expected JSON with "Version": 1' \
+  clean "${FILES[@]}" "$bin" api ec2 DescribeVpcs --profile v2proc --endpoint-url "$M"
+expect "credential_process output must be JSON" 1 'expected JSON with "Version": 1' \
+  clean "${FILES[@]}" "$bin" api ec2 DescribeVpcs --profile junkproc --endpoint-url "$M"
 expect "an unknown --profile is a configuration error" 2 "profile 'nope' not found" \
   clean "${FILES[@]}" "$bin" api ec2 DescribeVpcs --profile nope --endpoint-url "$M"
 printf '[default]\nregion = us-east-2\nthis line is not ini\n' >"$tmp/config-broken"
