@@ -105,6 +105,12 @@ class Sim:
                 raise RuntimeError("awssim did not start: " + self.read_log())
             time.sleep(0.01)
         self.startup = time.monotonic() - t0
+        try:   # CPU seconds spent until ready: independent of machine load
+            with open(f"/proc/{self.proc.pid}/stat", encoding="ascii") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            self.startup_cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError, ValueError):
+            self.startup_cpu = None
         with open(self.port_file, encoding="ascii") as f:
             self.port = int(f.read())
         self.endpoint = f"http://127.0.0.1:{self.port}"

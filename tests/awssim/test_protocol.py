@@ -1,5 +1,6 @@
 """Request validation against botocore's model, XML envelopes, DryRun, startup."""
 
+import os
 import socket
 import urllib.parse
 
@@ -119,11 +120,12 @@ class StartupTest(SimTest):
     SIM_ARGS = ()
 
     def test_startup_under_one_second(self):
-        times = []
+        times, cpus = [], []
         for _ in range(3):
             s = Sim()
             try:
                 times.append(s.startup)
+                cpus.append(s.startup_cpu)
                 # the port file is written only once connections are accepted
                 with socket.create_connection(("127.0.0.1", s.port), timeout=1):
                     pass
@@ -132,8 +134,16 @@ class StartupTest(SimTest):
             finally:
                 s.stop()
             self.assertIsNotNone(s.proc.returncode)
-        print(f"\n  awssim startup times: {', '.join(f'{t:.3f}s' for t in times)}")
-        self.assertLess(min(times), 1.0)
+        load = os.getloadavg()[0]
+        print(f"\n  awssim startup: wall {', '.join(f'{t:.3f}s' for t in times)}; "
+              f"CPU until ready {', '.join(f'{c:.2f}s' for c in cpus)}; "
+              f"load average {load:.1f} on {os.cpu_count()} CPUs")
+        # CPU time does not depend on what else the machine is doing
+        self.assertLess(max(cpus), 0.6)
+        if load <= os.cpu_count():
+            self.assertLess(min(times), 1.0)
+        else:
+            self.assertLess(min(times), 3.0)
 
     def test_stops_on_sigterm(self):
         s = Sim()

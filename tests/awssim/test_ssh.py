@@ -232,7 +232,7 @@ class SshShutdownTest(SimTest):
                     time.sleep(0.1)
             finally:
                 sim.stop()
-            self.assertIn(f"sshd could not listen on", sim.read_log())
+            self.assertIn("sshd could not listen on", sim.read_log())
             self.assertIn(f":{port}", sim.read_log())
 
 

@@ -1200,8 +1200,8 @@ class Sim:
                 src = self.get(reg, "sg", gid)
                 if src["VpcId"] != sg["VpcId"]:
                     raise err("InvalidGroup.NotFound",
-                              f"You have specified two resources that belong "
-                              f"to different networks.")
+                              "You have specified two resources that belong "
+                              "to different networks.")
                 targets.append({"group": gid, "desc": pair.get("Description")})
             if perm.get("PrefixListIds"):
                 raise err("InvalidParameterValue",

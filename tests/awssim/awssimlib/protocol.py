@@ -20,22 +20,28 @@ import re
 import uuid
 from xml.sax.saxutils import escape
 
-import botocore.session
+import botocore.loaders
+import botocore.model
 
 EC2_NS = "http://ec2.amazonaws.com/doc/2016-11-15/"
 
-_SESSION = None
+_LOADER = None
 _MODELS = {}
 
 
 def load_models():
-    """Load the EC2 and STS service models (done once, before serving)."""
-    global _SESSION
-    if _SESSION is None:
-        _SESSION = botocore.session.get_session()
+    """Load the EC2, STS and Instance Connect models (once, before serving).
+
+    botocore's Loader and ServiceModel directly: the same models a
+    botocore session would give, without importing the session machinery
+    (which costs a tenth of a second of startup)."""
+    global _LOADER
+    if _LOADER is None:
+        _LOADER = botocore.loaders.Loader()
     for name in ("ec2", "sts", "ec2-instance-connect"):
         if name not in _MODELS:
-            _MODELS[name] = _SESSION.get_service_model(name)
+            _MODELS[name] = botocore.model.ServiceModel(
+                _LOADER.load_service_model(name, "service-2"), name)
     return _MODELS
 
 

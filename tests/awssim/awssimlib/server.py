@@ -11,6 +11,7 @@ run under the state lock and answered in the service's XML.
 import datetime
 import json
 import random
+import socket
 import sys
 import threading
 import time
@@ -420,6 +421,8 @@ class Server(ThreadingHTTPServer):
 
     def __init__(self, addr, app):
         self.app = app
+        if ":" in addr[0]:
+            self.address_family = socket.AF_INET6
         super().__init__(addr, Handler)
 
 

@@ -58,8 +58,8 @@ class Sts:
                            "43200", 400)
         if duration > 3600:
             raise AwsError("ValidationError",
-                           f"The requested DurationSeconds exceeds the "
-                           f"MaxSessionDuration set for this role.", 400)
+                           "The requested DurationSeconds exceeds the "
+                           "MaxSessionDuration set for this role.", 400)
         account, _, role = m.group(1), m.group(2), m.group(3)
         return account, role, duration
 
