@@ -222,13 +222,14 @@ static void gateway_and_routes(struct out *o)
 	put(o, "</td></tr></table>>]\n");
 }
 
-static void subnet(struct out *o, const struct craft_res *s, int pub)
+/* A subnet as a box, or (plain) as the heading of its cluster. */
+static void subnet(struct out *o, const struct craft_res *s, int pub, int plain)
 {
 	const struct craft_props *p = props(o, s);
 	char id[48];
 
 	ident(id, sizeof(id), "subnet_", s->name);
-	put(o, "\t\t\t%s [label=<", id);
+	put(o, "\t\t\t%s%s [%slabel=<", plain ? "\t" : "", id, plain ? "shape=plain, " : "");
 	head(o, pub ? "public subnet" : "private subnet", s);
 	put(o, "<br/><b>");
 	html(o, p->cidr);
@@ -253,6 +254,10 @@ static const char *zone_name(const struct out *o, int z)
 	return NULL;
 }
 
+static void security_group_open(struct out *o);
+static void instance(struct out *o);
+static void containers(struct out *o);
+
 static void zones(struct out *o)
 {
 	for (int z = 0; z < o->c->az_count; z++) {
@@ -272,8 +277,26 @@ static void zones(struct out *o)
 
 			snprintf(name, sizeof(name), "%s-%d", pass ? "private" : "public", z + 1);
 			s = res(o, CRAFT_K_SUBNET, name);
-			if (s)
-				subnet(o, s, !pass);
+			if (!s)
+				continue;
+			if (pass || z) {
+				subnet(o, s, !pass, 0);
+				continue;
+			}
+			/* the instance lives in public-1, inside its security group */
+			put(o,
+			    "\t\t\tsubgraph cluster_subnet_public_1 {\n\t\t\t\tlabel=\"\"\n"
+			    "\t\t\t\tstyle=\"%s\"\n\t\t\t\tcolor=\"%s\"\n"
+			    "\t\t\t\tfillcolor=\"" C_PUBLIC "\"\n",
+			    missing(o, s) ? "rounded,filled,dashed" : "rounded,filled",
+			    pen(o, s, C_VPC));
+			subnet(o, s, 1, 1);
+			security_group_open(o);
+			instance(o);
+			containers(o);
+			put(o, "\t\t\t\t}\n");
+			put(o, "\t\t\t\tsubnet_public_1 -> instance [style=invis]\n");
+			put(o, "\t\t\t}\n");
 		}
 		put(o, "\t\t\tsubnet_public_%d -> subnet_private_%d [style=invis]\n", z + 1, z + 1);
 		put(o, "\t\t}\n");
@@ -282,6 +305,9 @@ static void zones(struct out *o)
 	put(o, "\t\t{ rank=same;");
 	for (int z = 0; z < o->c->az_count; z++)
 		put(o, " subnet_public_%d;", z + 1);
+	/* zone 1 on the left */
+	for (int z = 1; z < o->c->az_count; z++)
+		put(o, " subnet_public_%d -> subnet_public_%d [style=invis];", z, z + 1);
 	put(o, " }\n");
 }
 
@@ -310,15 +336,19 @@ static const char *port_note(const struct craft_config *c, int port)
 	return "";
 }
 
-static void security_group(struct out *o)
+/* Opens subgraph cluster_sg (the rules as its label); the caller closes it. */
+static void security_group_open(struct out *o)
 {
 	const struct craft_res *sg = res(o, CRAFT_K_SG, "instance");
 	struct craft_rule rules[CRAFT_MAX_RULES];
 	const struct craft_rule *shown = rules;
 	int n = 0;
 
-	if (!sg)
+	put(o, "\t\t\t\tsubgraph cluster_sg {\n");
+	if (!sg) {
+		put(o, "\t\t\t\t\tlabel=\"\"\n\t\t\t\t\tstyle=invis\n");
 		return;
+	}
 	if (o->in->live && sg->found) {
 		shown = sg->have.rules;
 		n = sg->have.nrules;
@@ -337,13 +367,11 @@ static void security_group(struct out *o)
 		craft_model_rules(tmp, rules, &n);
 		free(tmp);
 	}
-	put(o,
-	    "\t\tsg [shape=plain, label=<<table border=\"1\" cellborder=\"0\" "
-	    "cellspacing=\"0\" cellpadding=\"3\" style=\"rounded\" color=\"%s\" "
-	    "bgcolor=\"#FDF0F1\">",
-	    pen(o, sg, C_SG));
-	put(o, "<tr><td colspan=\"3\">");
+	put(o, "\t\t\t\t\tlabel=<<table border=\"0\" cellborder=\"0\" cellspacing=\"0\" "
+	       "cellpadding=\"2\">");
+	put(o, "<tr><td colspan=\"3\"><font color=\"" C_SG "\">");
 	head(o, "security group", sg);
+	put(o, "</font>");
 	{
 		const char *gn = props(o, sg)->group_name[0] ? props(o, sg)->group_name
 		                                             : sg->want.group_name;
@@ -363,7 +391,11 @@ static void security_group(struct out *o)
 		rule_row(o, shown[i].port, shown[i].cidr, port_note(o->c, shown[i].port));
 	if (n == 0)
 		put(o, "<tr><td colspan=\"3\"><i>no ingress rules</i></td></tr>");
-	put(o, "</table>>]\n");
+	put(o,
+	    "</table>>\n\t\t\t\t\tstyle=\"rounded,dashed\"\n\t\t\t\t\tcolor=\"%s\"\n"
+	    "\t\t\t\t\tfontcolor=\"" C_INK "\"\n\t\t\t\t\tfontsize=10\n"
+	    "\t\t\t\t\tpenwidth=1.4\n",
+	    pen(o, sg, C_SG));
 }
 
 static void instance(struct out *o)
@@ -375,7 +407,7 @@ static void instance(struct out *o)
 	if (!in)
 		return;
 	p = props(o, in);
-	put(o, "\t\t\tinstance [label=<");
+	put(o, "\t\t\t\t\tinstance [label=<");
 	head(o, "EC2 instance", in);
 	put(o, "<br/>");
 	html(o, p->type[0] ? p->type : in->want.type);
@@ -428,16 +460,19 @@ static void containers(struct out *o)
 	const struct craft_compose *cp = o->in->compose;
 	int edge;
 
-	put(o, "\t\t\tsubgraph cluster_compose {\n");
-	put(o, "\t\t\t\tlabel=<<b>docker compose</b> · ");
+	put(o, "\t\t\t\t\tsubgraph cluster_compose {\n");
+	put(o, "\t\t\t\t\t\tlabel=<<b>docker compose</b> · ");
 	html(o, o->c->compose_file);
-	put(o, ">\n\t\t\t\tstyle=\"rounded,filled\"\n\t\t\t\tcolor=\"" C_DOCKER "\"\n"
-	       "\t\t\t\tfillcolor=\"#EEF7FE\"\n\t\t\t\tfontcolor=\"" C_DOCKER "\"\n");
+	if (o->in->live) /* discovery sees AWS, not the containers */
+		put(o, "<font point-size=\"9\"> (the file's services; not checked on the "
+		       "instance)</font>");
+	put(o, ">\n\t\t\t\t\t\tstyle=\"rounded,filled\"\n\t\t\t\t\t\tcolor=\"" C_DOCKER "\"\n"
+	       "\t\t\t\t\t\tfillcolor=\"#EEF7FE\"\n\t\t\t\t\t\tfontcolor=\"" C_DOCKER "\"\n");
 	if (!cp || cp->n == 0) {
-		put(o, "\t\t\t\tsvc__none [shape=note, label=<");
+		put(o, "\t\t\t\t\t\tsvc__none [shape=note, label=<");
 		html(o, o->in->compose_note ? o->in->compose_note : "no services");
 		put(o, ">, style=filled, fillcolor=white, color=\"" C_MUTED "\"]\n");
-		put(o, "\t\t\t}\n");
+		put(o, "\t\t\t\t\t}\n");
 		return;
 	}
 	edge = edge_service(cp);
@@ -446,7 +481,7 @@ static void containers(struct out *o)
 		char id[80], buf[200];
 
 		service_id(id, sizeof(id), s->name);
-		put(o, "\t\t\t\t%s [label=<<b>", id);
+		put(o, "\t\t\t\t\t\t%s [label=<<b>", id);
 		html(o, s->name);
 		put(o, "</b><br/><font point-size=\"9\">");
 		if (s->build[0]) {
@@ -484,9 +519,9 @@ static void containers(struct out *o)
 
 			service_id(a, sizeof(a), cp->svc[i].name);
 			service_id(b, sizeof(b), cp->svc[i].deps[d]);
-			put(o, "\t\t\t\t%s -> %s [color=\"" C_DOCKER "\"]\n", a, b);
+			put(o, "\t\t\t\t\t\t%s -> %s [color=\"" C_DOCKER "\"]\n", a, b);
 		}
-	put(o, "\t\t\t}\n");
+	put(o, "\t\t\t\t\t}\n");
 }
 
 static void edges(struct out *o)
@@ -513,12 +548,8 @@ static void edges(struct out *o)
 		put(o, "\trtb -> subnet_public_%d [arrowhead=none, style=%s, color=\"%s\"%s]\n",
 		    z + 1, a >= 0 && missing(o, &o->m->res[a]) ? "dotted" : "dashed",
 		    a >= 0 && missing(o, &o->m->res[a]) ? C_MISSING : C_GREY,
-		    z == 0 ? ", label=\"associated\"" : "");
+		    z == 0 ? ", label=\"associated\", lhead=cluster_subnet_public_1" : "");
 	}
-	put(o, "\tsubnet_public_1 -> instance [label=\"runs in\", style=dashed, dir=back, "
-	       "color=\"" C_VPC "\", fontcolor=\"" C_VPC "\"]\n");
-	put(o, "\tsg -> instance [label=\"guards\", style=dotted, arrowhead=none, color=\"" C_SG
-	       "\", fontcolor=\"" C_SG "\"]\n");
 	if (eip) {
 		put(o,
 		    "\tinternet -> eip [label=\"%s\", color=\"" C_EC2 "\", fontcolor=\"" C_EC2
@@ -594,11 +625,6 @@ craft_code craft_diagram_dot(struct craft_buf *out, const struct craft_diagram_i
 	    missing(&o, vpc) ? ",dashed" : "", pen(&o, vpc, C_VPC));
 	gateway_and_routes(&o);
 	zones(&o);
-	security_group(&o);
-	put(&o, "\t\tsubgraph cluster_server {\n\t\t\tlabel=\"\"\n\t\t\tstyle=invis\n");
-	instance(&o);
-	containers(&o);
-	put(&o, "\t\t}\n");
 	put(&o, "\t}\n");
 	extras(&o);
 	edges(&o);

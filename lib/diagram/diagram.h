@@ -8,13 +8,16 @@
  * listed). The picture holds the VPC and its CIDR, one cluster per
  * availability zone with its public and private subnet, the internet
  * gateway, the public route table with its routes and associations, the
- * security group with its ingress rules, the instance (type, image, root
- * volume) inside the first public subnet, the Elastic IP, and the compose
- * services on the instance with the published port and depends_on edges.
+ * instance (type, image, root volume) inside the first public subnet and
+ * inside its security group (whose ingress rules label it), the Elastic IP,
+ * and the compose services on the instance with the published port and
+ * depends_on edges.
  *
- * Node names are stable so tests and tools can find them: vpc, igw, rtb,
- * sg, eip, internet, instance, subnet_public_N / subnet_private_N (inside
- * subgraph cluster_az_N), svc_<service> (non-alphanumerics as '_').
+ * Names are stable so tests and tools can find them: nodes igw, rtb, eip,
+ * internet, instance, subnet_public_N / subnet_private_N (declared inside
+ * subgraph cluster_az_N), svc_<service> (non-alphanumerics as '_'); the
+ * clusters cluster_vpc, cluster_az_N, cluster_subnet_public_1, cluster_sg,
+ * cluster_compose.
  *
  * The output is deterministic: the same input gives the same bytes (no
  * clock, no addresses), so a committed picture can be compared with what

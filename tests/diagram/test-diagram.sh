@@ -40,7 +40,7 @@ mkdir -p "$HOME"
 zone_counts() {
   awk '/subgraph cluster_az_[0-9]+ \{/ { z = $2; sub("cluster_az_", "", z); inz = 1; next }
        inz && /^\t\t\}$/ { inz = 0; next }
-       inz && /^\t\t\tsubnet_(public|private)_[0-9]+ \[label=/ { n[z]++ }
+       inz && /^\t+subnet_(public|private)_[0-9]+ \[/ { n[z]++ }
        END { for (i = 1; i in n; i++) printf "%s%d", (i > 1 ? " " : ""), n[i]; print "" }' "$1"
 }
 
@@ -85,7 +85,7 @@ has "$tmp/default.dot" "security group ingress: 22 from ssh_from, 80/443 from ht
   '<td align="left">tcp 443</td><td align="left">0.0.0.0/0</td>'
 has "$tmp/default.dot" "instance: type, image, root volume" "<b>EC2 instance</b><br/>craftech-server" \
   "t3.medium · ubuntu-24.04" "root volume 30 GiB gp3, encrypted" "IMDSv2 required" \
-  "subnet_public_1 -> instance" "sg -> instance"
+  "subgraph cluster_subnet_public_1 {" "subgraph cluster_sg {"
 has "$tmp/default.dot" "Elastic IP" "eip [label=<<b>Elastic IP</b>" 'eip -> instance [label="associated"' \
   'internet -> eip [label="tcp 22, 80, 443"'
 has "$tmp/default.dot" "the compose services behind nginx" "subgraph cluster_compose {" \

@@ -54,7 +54,7 @@ static int count(const char *hay, const char *needle)
 	return n;
 }
 
-/* Subnet nodes declared inside subgraph cluster_az_<zone>. */
+/* Subnet nodes declared ("\tsubnet_x [") inside subgraph cluster_az_<zone>. */
 static int subnets_in_zone(const char *dot, int zone)
 {
 	char head[64];
@@ -66,10 +66,12 @@ static int subnets_in_zone(const char *dot, int zone)
 	if (!p)
 		return -1;
 	end = strstr(p, "\n\t\t}\n");
-	for (const char *q = strstr(p, "\t\t\tsubnet_"); q && q < end;
-	     q = strstr(q + 1, "\t\t\tsubnet_"))
-		if (strstr(q, " [label=") && strstr(q, " [label=") < strchr(q, '\n'))
+	for (const char *q = strstr(p, "\tsubnet_"); q && q < end; q = strstr(q + 1, "\tsubnet_")) {
+		size_t id = strspn(q + 1, "abcdefghijklmnopqrstuvwxyz_0123456789");
+
+		if (strncmp(q + 1 + id, " [", 2) == 0)
 			n++;
+	}
 	return n;
 }
 
@@ -105,9 +107,19 @@ Test(diagram, planned_default_stack_has_every_element)
 	cr_assert_eq(subnets_in_zone(d, 1), 2);
 	cr_assert_eq(subnets_in_zone(d, 2), 2);
 	cr_assert_eq(subnets_in_zone(d, 3), -1);
-	cr_assert(strstr(d,
-	                 "subnet_public_1 [label=<<b>public subnet</b><br/>craftech-public-1<br/>"
-	                 "<b>10.20.0.0/20</b>"));
+	cr_assert(strstr(d, "subnet_public_1 [shape=plain, label=<<b>public subnet</b><br/>"
+	                    "craftech-public-1<br/><b>10.20.0.0/20</b>"));
+	/* the instance and the containers inside public-1, inside the security group */
+	{
+		const char *sub = strstr(d, "subgraph cluster_subnet_public_1 {");
+		const char *sg = strstr(d, "subgraph cluster_sg {");
+		const char *inst = strstr(d, "instance [label=<<b>EC2 instance</b>");
+		const char *cp = strstr(d, "subgraph cluster_compose {");
+		const char *az2 = strstr(d, "subgraph cluster_az_2 {");
+
+		cr_assert(sub && sg && inst && cp && az2);
+		cr_assert(sub < sg && sg < inst && inst < cp && cp < az2);
+	}
 	cr_assert(strstr(d, "subnet_private_2 [label=<<b>private subnet</b><br/>craftech-private-2"
 	                    "<br/><b>10.20.144.0/20</b>"));
 	cr_assert(strstr(d, "\t\tigw [label=<<b>internet gateway</b>"));
@@ -135,6 +147,7 @@ Test(diagram, planned_default_stack_has_every_element)
 	cr_assert(strstr(d, "instance -> svc_nginx [label=\"http :80\""));
 	cr_assert_null(strstr(d, "not created"));
 	cr_assert_null(strstr(d, "extras"));
+	cr_assert_null(strstr(d, "not checked on the instance"));
 }
 
 Test(diagram, zones_follow_the_stack_file)
@@ -248,6 +261,7 @@ Test(diagram, live_shows_ids_states_and_what_is_missing)
 	cr_assert(strstr(d, "internet gateway (not created)"));
 	cr_assert(strstr(d, "found in AWS, not in the stack file"));
 	cr_assert(strstr(d, "subnet public-3 subnet-zzz"));
+	cr_assert(strstr(d, "(the file's services; not checked on the instance)"));
 }
 
 Test(diagram, live_without_the_group_shows_the_rules_it_would_get)
