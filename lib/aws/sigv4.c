@@ -64,17 +64,25 @@ void craft_sigv4_signing_key(unsigned char key[32], const char *secret, const ch
                              const char *region, const char *service)
 {
 	unsigned char k[32];
-	char seed[512];
-	int n = snprintf(seed, sizeof(seed), "AWS4%s", secret);
+	size_t sl = strlen(secret);
+	char small[256];
+	char *seed = sl + 5 <= sizeof(small) ? small : malloc(sl + 5);
 
-	if (n < 0 || (size_t)n >= sizeof(seed))
-		n = 0;
-	hmac(k, seed, (size_t)n, date8, strlen(date8));
+	if (!seed) {
+		/* Out of memory: a key nobody can match, never a weaker one. */
+		memset(key, 0, 32);
+		return;
+	}
+	memcpy(seed, "AWS4", 4);
+	memcpy(seed + 4, secret, sl + 1);
+	hmac(k, seed, sl + 4, date8, strlen(date8));
 	hmac(k, k, 32, region, strlen(region));
 	hmac(k, k, 32, service, strlen(service));
 	hmac(key, k, 32, "aws4_request", 12);
 	OPENSSL_cleanse(k, sizeof(k));
-	OPENSSL_cleanse(seed, sizeof(seed));
+	OPENSSL_cleanse(seed, sl + 4);
+	if (seed != small)
+		free(seed);
 }
 
 void craft_sigv4_amz_date(char out[17], time_t when)
