@@ -13,7 +13,10 @@
 #     and against every call the AWS simulator saw during a provision and
 #     destroy made with OIDC (web identity) credentials and the deploy key
 #     installed the way deploy.yml installs it;
-#  5. the scripts the workflows run (.github/scripts/), and smoke.sh against
+#  5. destroy.yml's job executed step by step as written (run_workflow.py
+#     stands in for the runner) against the simulator: wrong confirmation,
+#     then the real destroy, with its summary and webhook;
+#  6. the scripts the workflows run (.github/scripts/), and smoke.sh against
 #     the real backend on a private PostgreSQL.
 # Prints "N passed, N failed, N skipped" (skipped = PENDING: a craftctl
 # command or a file another area has not landed yet) and exits non-zero on
@@ -159,6 +162,9 @@ fi
 
 echo "--- the deploy path with OIDC credentials against the AWS simulator"
 tally "oidc-deploy.sh" "$here/oidc-deploy.sh"
+
+echo "--- destroy.yml's job run as written against the AWS simulator"
+tally "workflow-run.sh" "$here/workflow-run.sh"
 
 echo "--- the scripts the workflows run"
 tally "scripts-test.sh" "$here/scripts-test.sh"
