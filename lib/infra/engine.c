@@ -1711,6 +1711,7 @@ static void parse_keys(struct found *f, xmlNodePtr root)
 		if (!c)
 			continue;
 		COPY(c->have.key_name, craft_xml_path_text(x, "keyName"));
+		COPY(c->have.key_fp, craft_xml_path_text(x, "keyFingerprint"));
 		COPY(c->state, "available");
 	}
 }
@@ -1991,6 +1992,27 @@ static void wait_checkip(struct craft_infra *in)
 	join_checkip(in);
 }
 
+/* The stack's public key, when it can be read (plan and status may run
+ * where the generated key does not exist: then keys are not compared). */
+static void load_pubkey(struct craft_infra *in)
+{
+	struct craft_config probe;
+	char *path = NULL;
+
+	if (in->pubkey)
+		return;
+	if (in->cfg->ssh_key) {
+		craft_config_public_key(&in->pubkey, in->cfg, NULL);
+		return;
+	}
+	if (craft_config_generated_key_path(&path, in->cfg->stack, NULL) != CRAFT_OK)
+		return;
+	memset(&probe, 0, sizeof(probe));
+	probe.ssh_key = path;
+	craft_config_public_key(&in->pubkey, &probe, NULL);
+	free(path);
+}
+
 static craft_code discover(struct craft_infra *in, int wait_ip, int attrs, struct craft_err *err)
 {
 	struct found *f = calloc(1, sizeof(*f));
@@ -2020,6 +2042,13 @@ static craft_code discover(struct craft_infra *in, int wait_ip, int attrs, struc
 	if (rc) {
 		free(f);
 		return rc;
+	}
+	load_pubkey(in);
+	if (in->pubkey) {
+		int key = craft_model_find(m, CRAFT_K_KEY, "main");
+
+		craft_model_key_fingerprint(in->pubkey, m->res[key].want.key_fp,
+		                            sizeof(m->res[key].want.key_fp));
 	}
 	/* round 1: everything tagged with the stack, and the zones */
 	craft_query_init(&q);

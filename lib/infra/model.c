@@ -3,8 +3,10 @@
  */
 #include "infra/model.h"
 
+#include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const struct {
@@ -236,10 +238,26 @@ static void why(struct craft_res *r, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void raise(struct craft_res *r, enum craft_action a)
+static void escalate(struct craft_res *r, enum craft_action a)
 {
 	if (a > r->action)
 		r->action = a;
+}
+
+static int same_fp_len(const char *s)
+{
+	int n = (int)strlen(s);
+
+	while (n > 0 && s[n - 1] == '=')
+		n--;
+	return n;
+}
+
+static int same_fp(const char *a, const char *b)
+{
+	int na = same_fp_len(a), nb = same_fp_len(b);
+
+	return na == nb && strncmp(a, b, (size_t)na) == 0;
 }
 
 static int dep_changes(const struct craft_model *m, const struct craft_res *r, enum craft_kind kind)
@@ -277,43 +295,43 @@ static void plan_one(struct craft_model *m, struct craft_res *r)
 			r->action = CRAFT_A_CREATE;
 			return;
 		}
-		raise(r, CRAFT_A_REPLACE);
+		escalate(r, CRAFT_A_REPLACE);
 		why(r, "its vpc is replaced");
 		return;
 	}
 	if (r->kind != CRAFT_K_EIP_ASSOC && r->kind != CRAFT_K_ROUTE &&
 	    r->kind != CRAFT_K_RTB_ASSOC && !h->tags_ok) {
-		raise(r, CRAFT_A_UPDATE);
+		escalate(r, CRAFT_A_UPDATE);
 		why(r, "tags");
 	}
 	switch (r->kind) {
 	case CRAFT_K_VPC:
 		if (strcmp(w->cidr, h->cidr) != 0) {
-			raise(r, CRAFT_A_REPLACE);
+			escalate(r, CRAFT_A_REPLACE);
 			why(r, "cidr %s -> %s", h->cidr, w->cidr);
 		}
 		if (h->dns_support == 0 || h->dns_hostnames == 0) {
-			raise(r, CRAFT_A_UPDATE);
+			escalate(r, CRAFT_A_UPDATE);
 			why(r, "dns support and hostnames");
 		}
 		break;
 	case CRAFT_K_IGW:
 		if (vpc >= 0 && strcmp(h->attached, m->res[vpc].id) != 0) {
-			raise(r, CRAFT_A_UPDATE);
+			escalate(r, CRAFT_A_UPDATE);
 			why(r, "attach to the vpc");
 		}
 		break;
 	case CRAFT_K_SUBNET:
 		if (strcmp(w->cidr, h->cidr) != 0) {
-			raise(r, CRAFT_A_REPLACE);
+			escalate(r, CRAFT_A_REPLACE);
 			why(r, "cidr %s -> %s", h->cidr, w->cidr);
 		}
 		if (w->az[0] && strcmp(w->az, h->az) != 0) {
-			raise(r, CRAFT_A_REPLACE);
+			escalate(r, CRAFT_A_REPLACE);
 			why(r, "zone %s -> %s", h->az, w->az);
 		}
 		if (w->map_public != h->map_public) {
-			raise(r, CRAFT_A_UPDATE);
+			escalate(r, CRAFT_A_UPDATE);
 			why(r, "map public ip %s", w->map_public ? "on" : "off");
 		}
 		break;
@@ -322,7 +340,7 @@ static void plan_one(struct craft_model *m, struct craft_res *r)
 
 		if (m->res[igw].action == CRAFT_A_CREATE ||
 		    strcmp(h->target, m->res[igw].id) != 0) {
-			raise(r, CRAFT_A_UPDATE);
+			escalate(r, CRAFT_A_UPDATE);
 			why(r, "target %s -> the stack's gateway", h->target);
 		}
 		break;
@@ -331,55 +349,67 @@ static void plan_one(struct craft_model *m, struct craft_res *r)
 		if (dep_changes(m, r, CRAFT_K_SUBNET) || dep_changes(m, r, CRAFT_K_RTB))
 			r->action = CRAFT_A_CREATE;
 		break;
+	case CRAFT_K_KEY:
+		if (w->key_fp[0] && h->key_fp[0] && !same_fp(w->key_fp, h->key_fp)) {
+			escalate(r, CRAFT_A_REPLACE);
+			why(r, "the stack's public key changed");
+		}
+		break;
 	case CRAFT_K_SG: {
 		struct craft_rule rules[CRAFT_MAX_RULES];
 		int n;
 
 		craft_model_rules(m, rules, &n);
 		if (!rules_equal(rules, n, h->rules, h->nrules)) {
-			raise(r, CRAFT_A_UPDATE);
+			escalate(r, CRAFT_A_UPDATE);
 			why(r, "ingress rules");
 		}
 		break;
 	}
 	case CRAFT_K_INSTANCE:
 		if (dep_changes(m, r, CRAFT_K_SUBNET)) {
-			raise(r, CRAFT_A_REPLACE);
+			escalate(r, CRAFT_A_REPLACE);
 			why(r, "its subnet is replaced");
 		}
+		for (int d = 0; d < r->ndep; d++)
+			if (m->res[r->dep[d]].kind == CRAFT_K_KEY &&
+			    m->res[r->dep[d]].action == CRAFT_A_REPLACE) {
+				escalate(r, CRAFT_A_REPLACE);
+				why(r, "its key pair is replaced");
+			}
 		if (strcmp(w->type, h->type) != 0) {
-			raise(r, CRAFT_A_REPLACE);
+			escalate(r, CRAFT_A_REPLACE);
 			why(r, "type %s -> %s", h->type, w->type);
 		}
 		if (strcmp(w->image, h->image) != 0) {
-			raise(r, CRAFT_A_REPLACE);
+			escalate(r, CRAFT_A_REPLACE);
 			why(r, "image %s -> %s", h->image[0] ? h->image : "?", w->image);
 		}
 		if (h->root_size > w->root_size) {
 			snprintf(a, sizeof(a), "%d", h->root_size);
 			snprintf(b, sizeof(b), "%d GiB", w->root_size);
-			raise(r, CRAFT_A_REPLACE);
+			escalate(r, CRAFT_A_REPLACE);
 			why(r, "root volume shrinks %s -> %s", a, b);
 		} else if (h->root_size < w->root_size) {
 			snprintf(a, sizeof(a), "%d", h->root_size);
 			snprintf(b, sizeof(b), "%d GiB", w->root_size);
-			raise(r, CRAFT_A_UPDATE);
+			escalate(r, CRAFT_A_UPDATE);
 			why(r, "root volume grows %s -> %s", a, b);
 		}
 		if (h->root_type[0] && strcmp(w->root_type, h->root_type) != 0) {
-			raise(r, CRAFT_A_UPDATE);
+			escalate(r, CRAFT_A_UPDATE);
 			why(r, "root volume type %s -> %s", h->root_type, w->root_type);
 		}
 		if (!h->root_encrypted) {
-			raise(r, CRAFT_A_REPLACE);
+			escalate(r, CRAFT_A_REPLACE);
 			why(r, "root volume not encrypted");
 		}
 		if (!h->imds_required) {
-			raise(r, CRAFT_A_UPDATE);
+			escalate(r, CRAFT_A_UPDATE);
 			why(r, "require IMDSv2");
 		}
 		if (strcmp(r->state, "stopped") == 0 || strcmp(r->state, "stopping") == 0) {
-			raise(r, CRAFT_A_UPDATE);
+			escalate(r, CRAFT_A_UPDATE);
 			why(r, "start (it is %s)", r->state);
 		}
 		break;
@@ -395,6 +425,41 @@ static void plan_one(struct craft_model *m, struct craft_res *r)
 	default:
 		break;
 	}
+}
+
+void craft_model_key_fingerprint(const char *publine, char *out, size_t outsz)
+{
+	const char *b64 = strchr(publine, ' ');
+	unsigned char blob[1024], md[32], enc[64];
+	size_t n;
+	int len;
+	EVP_MD_CTX *ctx;
+	unsigned int mdlen = 0;
+
+	out[0] = '\0';
+	if (strncmp(publine, "ssh-ed25519 ", 12) != 0 || !b64)
+		return;
+	b64++;
+	n = strcspn(b64, " \n");
+	if (n == 0 || n % 4 || n > 4 * (sizeof(blob) / 3))
+		return;
+	len = EVP_DecodeBlock(blob, (const unsigned char *)b64, (int)n);
+	if (len <= 0)
+		return;
+	while (n > 0 && b64[n - 1] == '=') { /* EVP_DecodeBlock counts padding as data */
+		len--;
+		n--;
+	}
+	ctx = EVP_MD_CTX_new();
+	if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 ||
+	    EVP_DigestUpdate(ctx, blob, (size_t)len) != 1 ||
+	    EVP_DigestFinal_ex(ctx, md, &mdlen) != 1 || mdlen != 32) {
+		EVP_MD_CTX_free(ctx);
+		return;
+	}
+	EVP_MD_CTX_free(ctx);
+	EVP_EncodeBlock(enc, md, 32);
+	snprintf(out, outsz, "%s", (const char *)enc);
 }
 
 int craft_model_plan(struct craft_model *m)

@@ -82,6 +82,7 @@ struct craft_props {
 	char subnet_id[32];
 	char sg_id[32];
 	char key_name[128];
+	char key_fp[64]; /* key pair: base64 SHA-256 of the public key blob (ed25519) */
 	int imds_required;
 	int root_size;
 	char root_type[16];
@@ -142,6 +143,11 @@ void craft_model_rules(const struct craft_model *m, struct craft_rule *rules, in
  * resources whose action is not KEEP.
  */
 int craft_model_plan(struct craft_model *m);
+
+/* The fingerprint AWS shows for an imported ed25519 key (base64 SHA-256 of
+ * the key blob, padded) from an OpenSSH public key line; "" for other key
+ * types (their fingerprints are not compared). */
+void craft_model_key_fingerprint(const char *publine, char *out, size_t outsz);
 
 /* Counts resources by action (index by enum craft_action). */
 void craft_model_count(const struct craft_model *m, int counts[6]);

@@ -301,6 +301,35 @@ fi
 sed -i '/^instance: { type: t3.large }$/d' "$tmp/alpha.yaml"
 cc alpha provision --replace >/dev/null 2>&1
 
+# ---- a new SSH key replaces the key pair and the instance (with --replace)
+ssh-keygen -q -t ed25519 -N "" -C other -f "$tmp/otherkey"
+sed -i "s|^tags:|instance: { ssh_key: $tmp/otherkey }\ntags:|" "$tmp/alpha.yaml"
+out=$(cc alpha plan 2>&1)
+if grep -qE "^  replace +key_pair +main .*public key changed" <<<"$out" &&
+  grep -qE "^  replace +instance +server .*key pair is replaced" <<<"$out"; then
+  ok "plan: a changed ssh_key replaces the key pair and the instance"
+else
+  bad "key change plan: $out"
+fi
+want_fp=$(ssh-keygen -l -E sha256 -f "$tmp/otherkey.pub" | awk '{ print $2 }' | sed 's/^SHA256://')
+before=$($check "$ep" instance alpha InstanceId)
+out=$(cc alpha provision --replace 2>&1)
+rc=$?
+have_fp=$(curl -s "$ep/_awssim/state" | /usr/bin/python3 -c '
+import json, sys
+k = [k for k in json.load(sys.stdin)["us-east-2"]["key_pairs"]
+     if {"Key": "craftctl:stack", "Value": "alpha"} in (k.get("Tags") or [])]
+print(k[0]["KeyFingerprint"].rstrip("="))')
+after=$($check "$ep" instance alpha InstanceId)
+if [ $rc -eq 0 ] && [ "$want_fp" = "$have_fp" ] && [ "$before" != "$after" ] &&
+  $check "$ep" expect alpha >/dev/null 2>&1; then
+  ok "provision --replace imports the new key and relaunches the instance"
+else
+  bad "key change: exit $rc, fingerprint $have_fp want $want_fp: $out"
+fi
+sed -i '/^instance: { ssh_key: /d' "$tmp/alpha.yaml"
+cc alpha provision --replace >/dev/null 2>&1
+
 # ---- the lock: a second run exits 3 naming the holder
 curl -s -X POST -d '{"latency_ms": 400}' "$ep/_awssim/faults" >/dev/null
 "$bin" --endpoint-url "$ep" -c "$tmp/alpha.yaml" provision >/dev/null 2>&1 &

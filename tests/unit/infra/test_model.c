@@ -219,3 +219,31 @@ Test(model, extras_and_a_detached_gateway)
 		cr_assert_eq(counts[CRAFT_A_UPDATE], 1);
 	}
 }
+
+Test(model, ed25519_fingerprint_is_what_ssh_keygen_and_aws_show)
+{
+	char fp[64];
+
+	craft_model_key_fingerprint("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFoeODHo9Ig3DUIezeQozzLYoy"
+	                            "WrU3IvqvAbVq/u4uSU test",
+	                            fp, sizeof(fp));
+	/* ssh-keygen -l -E sha256: SHA256:vyf8o4pSctJTtB9c9i8tCoQHyQTzDjnDqe+YAhUwt3Y */
+	cr_assert_str_eq(fp, "vyf8o4pSctJTtB9c9i8tCoQHyQTzDjnDqe+YAhUwt3Y=");
+	craft_model_key_fingerprint("ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQ test", fp, sizeof(fp));
+	cr_assert_str_eq(fp, "");
+}
+
+Test(model, a_changed_key_replaces_the_key_pair_and_the_instance)
+{
+	int key;
+
+	found_all();
+	key = craft_model_find(&m, CRAFT_K_KEY, "main");
+	snprintf(m.res[key].want.key_fp, sizeof(m.res[key].want.key_fp), "AAAA");
+	snprintf(m.res[key].have.key_fp, sizeof(m.res[key].have.key_fp), "AAAA=");
+	cr_assert_eq(craft_model_plan(&m), 0); /* padding does not matter */
+	snprintf(m.res[key].have.key_fp, sizeof(m.res[key].have.key_fp), "BBBB=");
+	craft_model_plan(&m);
+	cr_assert_eq(m.res[key].action, CRAFT_A_REPLACE);
+	cr_assert_eq(action(CRAFT_K_INSTANCE, "server"), CRAFT_A_REPLACE);
+}
