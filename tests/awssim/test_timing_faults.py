@@ -106,6 +106,27 @@ class FaultTest(SimTest):
         status, _ = self.sim.control("POST", "faults", {"throttle_rate": 7})
         self.assertEqual(status, 400)
 
+    def test_fault_after_the_call_took_effect(self):
+        # The response is lost but the launch happened: a retry with the same
+        # ClientToken must find the same instance, not launch a second one.
+        self.sim.control("POST", "faults", {"script": [
+            {"action": "RunInstances", "code": "InternalError", "status": 500,
+             "count": 1, "after": True}]})
+        img = [i for i in self.ok("DescribeImages", Owners=["099720109477"])["Images"]
+               if i["Architecture"] == "x86_64"][0]["ImageId"]
+        params = {"ImageId": img, "InstanceType": "t3.micro", "MinCount": 1,
+                  "MaxCount": 1, "ClientToken": "lost-response-1"}
+        r = self.sim.call("RunInstances", params)
+        self.assertEqual((r.status, r.code), (500, "InternalError"))
+        r = self.sim.call("RunInstances", params)
+        self.assertEqual(r.status, 200)
+        n = sum(len(x["Instances"]) for x in self.ok("DescribeInstances")["Reservations"])
+        self.assertEqual(n, 1)
+        _, calls = self.sim.control("GET", "calls")
+        runs = [c for c in calls if c["action"] == "RunInstances"]
+        self.assertEqual(runs[0].get("applied"), True)
+        self.assertEqual(runs[1]["params"]["ClientToken"], "lost-response-1")
+
 
 class LatencyTest(SimTest):
     SIM_ARGS = ("--latency-ms", "400")

@@ -1609,7 +1609,6 @@ class Sim:
             snap_id = ie["SnapshotId"] if ie else e.get("SnapshotId")
             merged = dict(ie or {})
             if src == "req":
-                merged.pop("VolumeType", None) if "VolumeType" in e else None
                 merged.update(e)
             default_type = (ie or {}).get("VolumeType", "gp2")
             spec = self._volume_spec(merged, snap_size, snap_id, dev, default_type)

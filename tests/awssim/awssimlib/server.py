@@ -26,6 +26,7 @@ from .protocol import AwsError
 from .sts import Sts
 
 STS_UNSIGNED = {"AssumeRoleWithWebIdentity", "AssumeRoleWithSAML"}
+REDACT = {"WebIdentityToken", "SAMLAssertion", "Policy"}
 EC2_VERSION = "2016-11-15"
 STS_VERSION = "2011-06-15"
 
@@ -81,13 +82,24 @@ class App:
                                    "status": int(s.get("status", 500)),
                                    "message": s.get("message",
                                                     "An internal error has occurred"),
-                                   "count": int(s.get("count", 1))})
+                                   "count": int(s.get("count", 1)),
+                                   "after": bool(s.get("after", False))})
                 self.script = script
+
+    def after_fault_for(self, action):
+        """A scripted fault answered after the call took effect."""
+        with self.fault_lock:
+            for s in self.script:
+                if s["after"] and s["count"] > 0 and s["action"] in ("*", action):
+                    s["count"] -= 1
+                    return AwsError(s["code"], s["message"], s["status"],
+                                    sender=s["status"] < 500)
+        return None
 
     def fault_for(self, action, service):
         with self.fault_lock:
             for s in self.script:
-                if s["count"] > 0 and s["action"] in ("*", action):
+                if not s["after"] and s["count"] > 0 and s["action"] in ("*", action):
                     s["count"] -= 1
                     return AwsError(s["code"], s["message"], s["status"],
                                     sender=s["status"] < 500)
@@ -199,6 +211,9 @@ class App:
                                    f"The parameter {k} is specified more than once",
                                    400)
                 params[k] = v
+            entry["params"] = {k: ("(redacted)" if k in REDACT else v)
+                               for k, v in params.items()
+                               if k not in ("Action", "Version")}
             action = params.pop("Action", None)
             version = params.pop("Version", None)
             scope = auth.parse_scope(headers)
@@ -274,6 +289,10 @@ class App:
                 ctx = Context(action, service, region, principal, reg)
                 data = handler(ctx, args)
                 out = protocol.encode_response(service, op_model, data, rid)
+            late = self.after_fault_for(action)
+            if late is not None:
+                entry["applied"] = True
+                raise late
             entry["status"] = 200
             ctype = "text/xml;charset=UTF-8" if service == "ec2" else "text/xml"
             self.record(entry)
