@@ -71,8 +71,11 @@ static void html(struct out *o, const char *s)
 		case '\n':
 			put(o, "<br/>");
 			break;
+		case '\t':
+			put(o, " ");
+			break;
 		default:
-			if ((unsigned char)*s >= 0x20 || *s == '\t')
+			if ((unsigned char)*s >= 0x20)
 				o->rc = craft_buf_addch(o->b, *s);
 		}
 	}
