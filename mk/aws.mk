@@ -6,8 +6,8 @@ TEST_SUITES += test-aws
 AWSTOOL    := $(BUILD)/tests/awstool
 FUZZ_CC    ?= clang
 FUZZ_FLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-FUZZ_SRC   := lib/aws/xml.c lib/aws/profile.c lib/core/buf.c lib/core/error.c
-FUZZERS    := $(BUILD)/fuzz/fuzz_xml $(BUILD)/fuzz/fuzz_profile
+FUZZ_SRC   := lib/aws/xml.c lib/aws/profile.c lib/aws/sigv4.c lib/core/buf.c lib/core/error.c
+FUZZERS    := $(BUILD)/fuzz/fuzz_xml $(BUILD)/fuzz/fuzz_profile $(BUILD)/fuzz/fuzz_sigv4
 
 .PHONY: test-aws fuzz-aws bench-aws
 bench: bench-aws
@@ -16,7 +16,7 @@ $(AWSTOOL): tests/aws/awstool.c $(LIBA)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $< $(LIBA) $(LDLIBS_ALL)
 
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRC) lib/aws/xml.h lib/aws/profile.h | $(BUILD)/.deps
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRC) lib/aws/xml.h lib/aws/profile.h lib/aws/sigv4.h | $(BUILD)/.deps
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_FLAGS) $(PKG_CFLAGS) -o $@ $< $(FUZZ_SRC) $(PKG_LIBS)
 

@@ -307,7 +307,7 @@ craft_code craft_sigv4_canonical_query(struct craft_buf *out, const char *query)
 		}
 		p = amp ? amp + 1 : NULL;
 	}
-	if (rc == CRAFT_OK) {
+	if (rc == CRAFT_OK && n) { /* "&&" alone has no pairs, and qsort(NULL) is undefined */
 		qsort(pairs, n, sizeof(*pairs), qpair_cmp);
 		for (size_t i = 0; i < n && rc == CRAFT_OK; i++)
 			rc = craft_buf_printf(out, "%s%s=%s", i ? "&" : "", pairs[i].key,

@@ -16,7 +16,7 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-for f in xml profile; do
+for f in xml profile sigv4; do
   mkdir -p "$tmp/corpus-$f"
   "$dir/fuzz_$f" -max_total_time="$secs" -print_final_stats=1 -artifact_prefix="$tmp/" \
     "$tmp/corpus-$f" "tests/fuzz/corpus/$f" >"$tmp/$f.log" 2>&1 &
@@ -24,7 +24,7 @@ for f in xml profile; do
 done
 rc=0
 i=0
-for f in xml profile; do
+for f in xml profile sigv4; do
   if ! wait "${pids[$i]}"; then
     rc=1
     echo "fuzz_$f: CRASH"

@@ -493,7 +493,7 @@ EOF
 fi
 
 echo "== fuzz smoke (libFuzzer + ASan/UBSan)"
-for f in xml profile; do
+for f in xml profile sigv4; do
   mkdir -p "$tmp/corpus-$f"
   if out=$("$fuzz_dir/fuzz_$f" -runs=20000 -max_total_time=20 "$tmp/corpus-$f" \
     "tests/fuzz/corpus/$f" 2>&1); then

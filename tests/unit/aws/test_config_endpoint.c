@@ -442,3 +442,14 @@ Test(client, invalid_region_is_a_usage_error)
 	cr_assert_null(c);
 	cr_assert(strstr(err.msg, "invalid region 'Mars 1'"), "%s", err.msg);
 }
+
+Test(sigv4, canonical_query_edge_cases)
+{
+	struct craft_buf b = CRAFT_BUF_INIT(4096);
+
+	cr_assert_eq(craft_sigv4_canonical_query(&b, "&&"), CRAFT_OK);
+	cr_assert_str_eq(craft_buf_str(&b), "");
+	cr_assert_eq(craft_sigv4_canonical_query(&b, "b=2&a&a=1&%7e=%2f&bad=%zz"), CRAFT_OK);
+	cr_assert_str_eq(craft_buf_str(&b), "a=&a=1&b=2&bad=%25zz&~=%2F");
+	craft_buf_release(&b);
+}
