@@ -424,12 +424,30 @@ void cli_target_release(struct cli_target *tg)
 
 /* ---- deploy ------------------------------------------------------------------ */
 
+int cli_parse_seconds(struct cli_ctx *ctx, const char *name, int lo, int hi, int *out)
+{
+	const char *v = cli_opt_str(ctx, name);
+
+	if (!v)
+		return 0;
+	if (parse_int(v, lo, hi, out) != 0)
+		return cli_usage_error("--%s must be %d-%d seconds (got '%s')", name, lo, hi, v);
+	return 0;
+}
+
 int cli_deploy_run(struct cli_ctx *ctx, const struct craft_ssh_target *t,
                    const struct craft_deploy_opts *o)
 {
+	return cli_deploy_run_ex(ctx, t, o, NULL, 0);
+}
+
+int cli_deploy_run_ex(struct cli_ctx *ctx, const struct craft_ssh_target *t,
+                      const struct craft_deploy_opts *o, const struct craft_field *extra,
+                      int nextra)
+{
 	struct craft_deploy_result res;
 	struct craft_err err;
-	struct craft_field fields[CRAFT_DEPLOY_MAX_STEPS + 6];
+	struct craft_field fields[CRAFT_DEPLOY_MAX_STEPS + 16];
 	char names[CRAFT_DEPLOY_MAX_STEPS][40], vals[CRAFT_DEPLOY_MAX_STEPS][24];
 	char total[24], summary[1024];
 	struct craft_event ev;
@@ -455,6 +473,8 @@ int cli_deploy_run(struct cli_ctx *ctx, const struct craft_ssh_target *t,
 	fields[nf++] = (struct craft_field){ "previous", res.previous };
 	fields[nf++] = (struct craft_field){ "url", res.url };
 	fields[nf++] = (struct craft_field){ "elapsed_ms", total };
+	for (int i = 0; i < nextra && i < 8; i++)
+		fields[nf++] = extra[i];
 	for (int i = 0; i < res.nsteps; i++) {
 		snprintf(names[i], sizeof(names[i]), "step_%s_ms", res.steps[i].name);
 		snprintf(vals[i], sizeof(vals[i]), "%lld", res.steps[i].ms);
@@ -478,14 +498,12 @@ int cli_deploy_run(struct cli_ctx *ctx, const struct craft_ssh_target *t,
 int cmd_deploy(struct cli_ctx *ctx)
 {
 	struct cli_target tg;
-	const char *v;
 	int health = 0, lock = 0;
 	int rc;
 
-	if ((v = cli_opt_str(ctx, "health-timeout")) && parse_int(v, 1, 86400, &health) != 0)
-		return cli_usage_error("--health-timeout must be 1-86400 seconds (got '%s')", v);
-	if ((v = cli_opt_str(ctx, "lock-timeout")) && parse_int(v, 1, 86400 * 30, &lock) != 0)
-		return cli_usage_error("--lock-timeout must be 1-2592000 seconds (got '%s')", v);
+	if (cli_parse_seconds(ctx, "health-timeout", 1, 86400, &health) ||
+	    cli_parse_seconds(ctx, "lock-timeout", 1, 86400 * 30, &lock))
+		return 2;
 	rc = cli_target_setup(ctx, &tg);
 	if (rc) {
 		cli_target_release(&tg);

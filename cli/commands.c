@@ -104,6 +104,13 @@ const struct cli_command cli_commands[] = {
 	  "Environment: CRAFTCTL_SSH_PASSPHRASE for an encrypted key; CRAFTCTL_REMOTE_ROOT\n"
 	  "and CRAFTCTL_REMOTE_DOCKER_HOST to use another remote root and Docker engine.",
 	  cmd_deploy_opts },
+	{ "up", cmd_up, 0, "provision, then deploy to the instance", "[--replace] [options]",
+	  "Runs 'provision' (see 'craftctl help provision'), then 'deploy' to the stack's\n"
+	  "instance: the new instance's SSH host key is checked against the fingerprints\n"
+	  "cloud-init printed on its console, then pinned (state cache and the instance's\n"
+	  "tag craftctl:host-key). Ends with one result: instance_id, public_ip, release,\n"
+	  "url. Exit 3 when another run holds the stack's or the host's lock.",
+	  cmd_up_opts },
 	{ "ssh", cmd_ssh, CLI_CMD_POSITIONAL, "a shell on the instance, or run CMD there",
 	  "[--host H ...] [-- CMD...]",
 	  "Without CMD, opens an interactive shell (needs a terminal). With CMD, runs it on\n"

@@ -42,5 +42,11 @@ void cli_target_release(struct cli_target *tg);
 
 int cli_deploy_run(struct cli_ctx *ctx, const struct craft_ssh_target *t,
                    const struct craft_deploy_opts *o);
+/* The same, with extra fields for the result event (`up`: instance_id, ...). */
+int cli_deploy_run_ex(struct cli_ctx *ctx, const struct craft_ssh_target *t,
+                      const struct craft_deploy_opts *o, const struct craft_field *extra,
+                      int nextra);
+/* An option in seconds, lo..hi: 0 (unset leaves *out), or 2 after a usage error. */
+int cli_parse_seconds(struct cli_ctx *ctx, const char *name, int lo, int hi, int *out);
 
 #endif

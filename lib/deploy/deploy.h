@@ -13,6 +13,11 @@
  * events, the previous release is brought back up and checked, and the
  * result is CRAFT_EDEPLOY (exit 1). A held lock gives CRAFT_ELOCKED (exit 3).
  *
+ * Compose runs with the secrets file and the release's variables in its
+ * environment: PUBLIC_HOST (the address deployed to) and HTTP_PORT
+ * (deploy.http_port), then deploy.env (which may override those two), then
+ * RELEASE_ID and RELEASED_AT.
+ *
  * Remote steps are the scripts in templates/ (embedded), run with `sh -c`,
  * under `sudo -n` when the login user is not root. Every line they print
  * is a CRAFT_EV_OUTPUT event whose phase is the step; every step is a

@@ -129,6 +129,8 @@ check "secrets file has mode 0600" eval '[ "$(secrets_mode)" = 600 ]'
 check "current points at the first release" eval '[ "$(readlink "$BASE/current")" = "releases/$R1" ]'
 check ".dockerignore'd files are not shipped" eval '[ ! -e "$BASE/releases/$R1/web/README.md" ] && [ -f "$BASE/releases/$R1/web/Dockerfile" ]'
 check "env_file and bind-mount sources are shipped" eval '[ -f "$BASE/releases/$R1/web.env" ] && [ -f "$BASE/releases/$R1/conf/motd.txt" ]'
+check "the release's variables include PUBLIC_HOST, HTTP_PORT and RELEASE_ID" \
+  eval 'grep -qx "PUBLIC_HOST='"'"'127.0.0.1'"'"'" "$BASE/releases/$R1/.craftctl-release.env" && grep -qx "RELEASE_ID='"'"'$R1'"'"'" "$BASE/releases/$R1/.craftctl-release.env" && grep -q "^HTTP_PORT=" "$BASE/releases/$R1/.craftctl-release.env"'
 check "modes are kept in the release" eval '[ -x "$BASE/releases/$R1/web/start.sh" ]'
 SECRETS=$(secrets_sum)
 STEPS_FIRST=$(sed -n 's/^step times: //p' "$OUT")
@@ -249,8 +251,10 @@ check "a held lock names its holder and exits 3" eval '[ "$RC" -eq 3 ] && out_ha
 deploy locked-young --force-unlock --lock-timeout 10000
 check "--force-unlock refuses a lock younger than --lock-timeout" eval '[ "$RC" -eq 3 ]'
 new_second
-deploy force-unlock --force-unlock --lock-timeout 3600
+deploy force-unlock --force-unlock --lock-timeout 3600 --json
 RF=$(released)
+check "--json ends with a result event carrying release, url and step times" \
+  eval 'grep "^{\"event\":\"result\"" "$OUT" | tail -1 | /usr/bin/python3 -c "import json,sys; r=json.load(sys.stdin); sys.exit(0 if r[\"release\"]==sys.argv[1] and r[\"url\"].endswith(\"/api/health\") and int(r[\"step_build_ms\"])>0 else 1)" "$RF"'
 check "--force-unlock breaks a lock older than --lock-timeout" \
   eval '[ "$RC" -eq 0 ] && out_has "breaking the lock of someone@elsewhere" && [ "$(page_release)" = "$RF" ]'
 kill "$HOLDER_PID" 2>/dev/null
@@ -273,6 +277,15 @@ check "the named volume survived every release" \
 run ssh-exit -c "$APP/craftctl.yaml" ssh "${TARGET[@]}" -- 'echo hello-from-remote; exit 7' </dev/null
 check "ssh -- CMD passes output and the exit status through" \
   eval '[ "$RC" -eq 7 ] && grep -qx hello-from-remote "$OUT"'
+if command -v script >/dev/null 2>&1; then
+  # An interactive shell on a pseudo-terminal (script(1) provides one).
+  OUT=$ENV_TMP/out.interactive
+  printf 'echo interactive-$((6 * 7))\nexit 5\n' |
+    script -qec "$(printf '%q ' "$bin" -c "$APP/craftctl.yaml" ssh "${TARGET[@]}")" /dev/null >"$OUT" 2>&1
+  RC=$?
+  check "ssh with no command opens an interactive shell and returns its exit status" \
+    eval '[ "$RC" -eq 5 ] && grep -q "interactive-42" "$OUT"'
+fi
 run logs -c "$APP/craftctl.yaml" logs "${TARGET[@]}" --tail 20 web </dev/null
 check "logs shows the current release's service log" eval '[ "$RC" -eq 0 ] && out_has "serving release $RS"'
 

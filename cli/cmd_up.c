@@ -1,0 +1,72 @@
+/* craftctl up: provision, then deploy to the instance just provisioned. */
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/target.h"
+#include "infra/engine.h"
+
+const struct cli_opt cmd_up_opts[] = {
+	{ "replace", 0, CLI_FLAG, NULL,
+	  "apply changes that need a resource replaced (shown by plan; never done silently)" },
+	{ "user", 0, CLI_VALUE, "U", "SSH user (default: instance.ssh_user)" },
+	{ "identity", 'i', CLI_VALUE, "FILE",
+	  "private key (default: instance.ssh_key, else the stack's generated key)" },
+	{ "connect-timeout", 0, CLI_VALUE, "SECS",
+	  "wait this long for the new instance's sshd and host keys (300)" },
+	{ "health-timeout", 0, CLI_VALUE, "SECS",
+	  "wait this long for healthchecks, then for HTTP 2xx (180)" },
+	{ "lock-timeout", 0, CLI_VALUE, "SECS",
+	  "age after which a deploy lock counts as stale (1800)" },
+	{ "force-unlock", 0, CLI_FLAG, NULL, "break a deploy lock older than --lock-timeout" },
+	CLI_OPT_END,
+};
+
+int cmd_up(struct cli_ctx *ctx)
+{
+	struct cli_stack s;
+	struct craft_infra *in = NULL;
+	struct craft_infra_opts o;
+	struct craft_infra_outputs out;
+	struct craft_err err;
+	struct cli_target tg;
+	struct craft_field extra[3];
+	int health = 0, lock = 0;
+	int rc;
+
+	if (cli_parse_seconds(ctx, "health-timeout", 1, 86400, &health) ||
+	    cli_parse_seconds(ctx, "lock-timeout", 1, 86400 * 30, &lock))
+		return 2;
+	rc = cli_stack_open(ctx, &s, CLI_STACK_LOCK | CLI_STACK_KEY);
+	if (rc)
+		return rc;
+	memset(&o, 0, sizeof(o));
+	o.reporter = &ctx->reporter;
+	o.replace = cli_opt_count(ctx, "replace") > 0;
+	o.cancel = cli_stack_cancel_flag();
+	craft_err_init(&err);
+	if (craft_infra_new(&in, s.cfg, s.aws, s.st, &o, &err) != CRAFT_OK ||
+	    craft_infra_provision(in, &out, &err) != CRAFT_OK) {
+		rc = cli_fail(ctx, &err);
+		craft_infra_free(in);
+		cli_stack_close(&s);
+		return rc;
+	}
+	craft_infra_free(in);
+	/* The stack lock guards AWS changes; the deploy has the host's own lock. */
+	cli_stack_close(&s);
+
+	rc = cli_target_setup(ctx, &tg);
+	if (rc) {
+		cli_target_release(&tg);
+		return rc;
+	}
+	tg.opts.force_unlock = cli_opt_count(ctx, "force-unlock") > 0;
+	tg.opts.health_timeout_s = health;
+	tg.opts.lock_timeout_s = lock;
+	extra[0] = (struct craft_field){ "instance_id", out.instance_id };
+	extra[1] = (struct craft_field){ "public_ip", out.address };
+	extra[2] = (struct craft_field){ "ssh", out.ssh };
+	rc = cli_deploy_run_ex(ctx, &tg.ssh, &tg.opts, extra, 3);
+	cli_target_release(&tg);
+	return rc;
+}
