@@ -224,6 +224,12 @@ else
   bad "without credentials: exit $rc: $(cat "$tmp/err")"
 fi
 
+if [ -z "$(ls -A "$HOME")" ] && [ ! -e "$XDG_STATE_HOME" ]; then
+  ok "diagram writes nothing but its output (no key, no state, no lock)"
+else
+  bad "diagram left files behind: $(find "$HOME" "$XDG_STATE_HOME" 2>/dev/null | head -5)"
+fi
+
 # ---- docs/stack.svg is what the tool draws today for the default stack
 if [ ! -f docs/stack.svg ]; then
   bad "docs/stack.svg is missing (make diagram-docs)"
