@@ -378,3 +378,66 @@ class KeyPairTest(SimTest):
         self.assertEqual(len(r["KeyFingerprint"].split(":")), 20)
         self.fails("CreateKeyPair", "InvalidKeyPair.Duplicate", KeyName="made")
         self.assertEqual(base64.b64decode(base64.b64encode(b"x")), b"x")
+
+
+class MoreRoutesAndRulesTest(SimTest):
+    def test_replace_main_association_and_rule_ids(self):
+        vpc = self.vpc()
+        main = self.ok("DescribeRouteTables", Filters=[
+            {"Name": "vpc-id", "Values": [vpc]},
+            {"Name": "association.main", "Values": ["true"]}])["RouteTables"][0]
+        assoc = main["Associations"][0]["RouteTableAssociationId"]
+        new = self.ok("CreateRouteTable", VpcId=vpc)["RouteTable"]["RouteTableId"]
+        r = self.ok("ReplaceRouteTableAssociation", AssociationId=assoc, RouteTableId=new)
+        got = self.ok("DescribeRouteTables", Filters=[
+            {"Name": "vpc-id", "Values": [vpc]},
+            {"Name": "association.main", "Values": ["true"]}])["RouteTables"]
+        self.assertEqual([t["RouteTableId"] for t in got], [new])
+        self.assertEqual(got[0]["Associations"][0]["RouteTableAssociationId"],
+                         r["NewAssociationId"])
+        # the old main table is now an ordinary one and may go
+        self.ok("DeleteRouteTable", RouteTableId=main["RouteTableId"])
+        self.fails("DeleteRouteTable", "DependencyViolation", RouteTableId=new)
+        gid = self.ok("CreateSecurityGroup", GroupName="r", Description="r", VpcId=vpc)["GroupId"]
+        added = self.ok("AuthorizeSecurityGroupIngress", GroupId=gid, IpPermissions=[
+            {"IpProtocol": "udp", "FromPort": 53, "ToPort": 53,
+             "IpRanges": [{"CidrIp": "10.0.0.0/8"}, {"CidrIp": "192.168.0.0/16"}]}])
+        ids = [x["SecurityGroupRuleId"] for x in added["SecurityGroupRules"]]
+        self.assertEqual(len(ids), 2)
+        rules = self.ok("DescribeSecurityGroupRules", Filters=[
+            {"Name": "group-id", "Values": [gid]}])["SecurityGroupRules"]
+        self.assertEqual(len(rules), 3)   # two ingress, the default egress
+        self.ok("RevokeSecurityGroupIngress", GroupId=gid, SecurityGroupRuleIds=[ids[0]])
+        self.fails("RevokeSecurityGroupIngress", "InvalidSecurityGroupRuleId.NotFound",
+                   GroupId=gid, SecurityGroupRuleIds=[ids[0]])
+        g = self.ok("DescribeSecurityGroups", GroupIds=[gid])["SecurityGroups"][0]
+        self.assertEqual([r["CidrIp"] for r in g["IpPermissions"][0]["IpRanges"]],
+                         ["192.168.0.0/16"])
+
+    def test_key_pair_by_id_and_reassociation(self):
+        from test_network import ssh_pubkey
+        pub, _, _ = ssh_pubkey("ed25519")
+        kid = self.ok("ImportKeyPair", KeyName="k", PublicKeyMaterial=pub.encode())["KeyPairId"]
+        self.assertEqual(self.ok("DescribeKeyPairs", KeyPairIds=[kid])["KeyPairs"][0]["KeyName"], "k")
+        self.ok("DeleteKeyPair", KeyPairId=kid)
+        self.fails("DeleteKeyPair", "InvalidKeyPair.NotFound", KeyPairId=kid)
+        vpc = self.vpc()
+        igw = self.ok("CreateInternetGateway")["InternetGateway"]["InternetGatewayId"]
+        self.ok("AttachInternetGateway", InternetGatewayId=igw, VpcId=vpc)
+        sub = self.subnet(vpc)
+        a = self.launch(sub)
+        b = self.launch(sub)
+        self.sim.wait_state(a, "running")
+        ib = self.sim.wait_state(b, "running")
+        alloc = self.ok("AllocateAddress")["AllocationId"]
+        self.ok("AssociateAddress", AllocationId=alloc, InstanceId=a)
+        self.fails("AssociateAddress", "Resource.AlreadyAssociated", AllocationId=alloc,
+                   InstanceId=b)
+        eni = ib["NetworkInterfaces"][0]["NetworkInterfaceId"]
+        self.ok("AssociateAddress", AllocationId=alloc, NetworkInterfaceId=eni,
+                AllowReassociation=True)
+        d = self.ok("DescribeAddresses", Filters=[
+            {"Name": "allocation-id", "Values": [alloc]}])["Addresses"][0]
+        self.assertEqual(d["InstanceId"], b)
+        ia = self.ok("DescribeInstances", InstanceIds=[a])["Reservations"][0]["Instances"][0]
+        self.assertNotEqual(ia.get("PublicIpAddress"), d["PublicIp"])
