@@ -260,7 +260,27 @@ int craft_compose_find(const struct craft_compose *c, const char *name)
 	return -1;
 }
 
-void craft_compose_interpolate(char *out, size_t outsz, const char *s)
+static const char *var(const struct craft_compose_var *vars, int nvars, const char *name,
+                       size_t len)
+{
+	const char *v = NULL;
+
+	/* the last one wins, as in an env file */
+	for (int i = 0; i < nvars; i++)
+		if (strlen(vars[i].name) == len && strncmp(vars[i].name, name, len) == 0)
+			v = vars[i].value;
+	return v;
+}
+
+static size_t append(char *out, size_t o, size_t outsz, const char *s, size_t n)
+{
+	while (n-- && *s && o + 1 < outsz)
+		out[o++] = *s++;
+	return o;
+}
+
+void craft_compose_interpolate(char *out, size_t outsz, const char *s,
+                               const struct craft_compose_var *vars, int nvars)
 {
 	size_t o = 0;
 
@@ -268,28 +288,40 @@ void craft_compose_interpolate(char *out, size_t outsz, const char *s)
 		return;
 	while (*s && o + 1 < outsz) {
 		const char *end = s[0] == '$' && s[1] == '{' ? strchr(s, '}') : NULL;
-		const char *dash = NULL;
+		const char *p = s + 2, *name = s + 2, *value;
+		size_t len;
+		int colon = 0;
 
-		if (end) {
-			/* ${VAR:-default} or ${VAR-default}: a name, then [:]- */
-			const char *p = s + 2;
-
-			while (p < end && (isalnum((unsigned char)*p) || *p == '_'))
-				p++;
-			if (p < end && *p == ':')
-				p++;
-			if (p > s + 2 && p < end && *p == '-')
-				dash = p;
-		}
-		if (dash) {
-			const char *d = dash + 1;
-
-			while (d < end && o + 1 < outsz)
-				out[o++] = *d++;
-			s = end + 1;
+		if (s[0] == '$' && s[1] == '$') {
+			o = append(out, o, outsz, s, 2); /* an escaped '$': as written */
+			s += 2;
 			continue;
 		}
-		out[o++] = *s++;
+		if (!end) {
+			out[o++] = *s++;
+			continue;
+		}
+		while (p < end && (isalnum((unsigned char)*p) || *p == '_'))
+			p++;
+		len = (size_t)(p - name);
+		if (p < end && *p == ':') {
+			colon = 1;
+			p++;
+		}
+		if (!len || (p < end && *p != '-' && *p != '?') || (p == end && colon)) {
+			out[o++] = *s++; /* not an interpolation we know: as written */
+			continue;
+		}
+		value = var(vars, nvars, name, len);
+		if (value && (*value || !colon || p == end)) {
+			o = append(out, o, outsz, value, strlen(value));
+		} else if (p < end && *p == '-') {
+			o = append(out, o, outsz, p + 1, (size_t)(end - p - 1));
+		} else {
+			o = append(out, o, outsz, s,
+			           (size_t)(end - s + 1)); /* unknown: as written */
+		}
+		s = end + 1;
 	}
 	out[o] = '\0';
 }

@@ -7,7 +7,8 @@
  * YAML defines them; keys the picture does not need are ignored). A broken
  * file is CRAFT_ECONFIG naming "'file': line L, column C: problem"; a
  * missing one CRAFT_ENOTFOUND. Values keep their ${VAR:-default}
- * interpolations as written; craft_compose_interpolate shows the defaults.
+ * interpolations as written; craft_compose_interpolate resolves them with
+ * the variables the deploy sets.
  *
  * Ownership: struct craft_compose is a plain value (fixed arrays, no
  * allocation); the caller owns it and nothing needs freeing.
@@ -50,9 +51,20 @@ craft_code craft_compose_parse(struct craft_compose *out, const char *name, cons
 /* Index of the service called name, or -1. */
 int craft_compose_find(const struct craft_compose *c, const char *name);
 
-/* Copies s to out with every ${VAR:-default} and ${VAR-default} replaced by
- * its default (what the file means when nothing is set); other ${...} stay
- * as written. Truncates to fit. */
-void craft_compose_interpolate(char *out, size_t outsz, const char *s);
+/* A variable the deploy sets for the stack (HTTP_PORT, deploy.env, ...). */
+struct craft_compose_var {
+	const char *name;
+	const char *value;
+};
+
+/*
+ * Copies s to out the way compose reads it with vars set (the last of a
+ * name wins): ${VAR} and ${VAR?msg} become VAR's value; ${VAR:-default}
+ * and ${VAR-default} the value, else the default (":-" also when the value
+ * is empty). An unset variable without a default stays as written.
+ * Truncates to fit.
+ */
+void craft_compose_interpolate(char *out, size_t outsz, const char *s,
+                               const struct craft_compose_var *vars, int nvars);
 
 #endif

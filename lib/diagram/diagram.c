@@ -36,6 +36,10 @@ struct out {
 	const struct craft_diagram_input *in;
 	const struct craft_model *m;
 	const struct craft_config *c;
+	/* what the deploy sets for compose: HTTP_PORT, then deploy.env */
+	struct craft_compose_var vars[CRAFT_CONFIG_MAX_MAP + 1];
+	int nvars;
+	char http_port[16];
 };
 
 static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -491,14 +495,14 @@ static void containers(struct out *o)
 			put(o, "built from ");
 			html(o, s->build);
 		} else {
-			craft_compose_interpolate(buf, sizeof(buf), s->image);
+			craft_compose_interpolate(buf, sizeof(buf), s->image, o->vars, o->nvars);
 			html(o, buf);
 		}
 		put(o, "</font>");
 		for (int p = 0; p < s->nports; p++) {
 			char *colon;
 
-			craft_compose_interpolate(buf, sizeof(buf), s->ports[p]);
+			craft_compose_interpolate(buf, sizeof(buf), s->ports[p], o->vars, o->nvars);
 			colon = strchr(buf, ':');
 			put(o, "<br/>publishes ");
 			if (colon) {
@@ -566,10 +570,9 @@ static void edges(struct out *o)
 		                                                          : "associated");
 	}
 	if (edge >= 0) {
-		char id[80], buf[80];
+		char id[80];
 
 		service_id(id, sizeof(id), cp->svc[edge].name);
-		craft_compose_interpolate(buf, sizeof(buf), cp->svc[edge].ports[0]);
 		put(o,
 		    "\tinstance -> %s [label=\"http :%d\", color=\"" C_DOCKER
 		    "\", fontcolor=\"" C_DOCKER "\", penwidth=1.4]\n",
@@ -600,9 +603,22 @@ static void extras(struct out *o)
 craft_code craft_diagram_dot(struct craft_buf *out, const struct craft_diagram_input *in,
                              struct craft_err *err)
 {
-	struct out o = { out, CRAFT_OK, in, in->m, in->m->cfg };
-	const struct craft_res *vpc = res(&o, CRAFT_K_VPC, "main");
+	struct out o;
+	const struct craft_res *vpc;
 
+	memset(&o, 0, sizeof(o));
+	o.b = out;
+	o.in = in;
+	o.m = in->m;
+	o.c = in->m->cfg;
+	vpc = res(&o, CRAFT_K_VPC, "main");
+	if (o.c) {
+		snprintf(o.http_port, sizeof(o.http_port), "%d", o.c->http_port);
+		o.vars[o.nvars++] = (struct craft_compose_var){ "HTTP_PORT", o.http_port };
+		for (int i = 0; i < o.c->n_env && o.nvars < CRAFT_CONFIG_MAX_MAP + 1; i++)
+			o.vars[o.nvars++] =
+			        (struct craft_compose_var){ o.c->env[i].key, o.c->env[i].value };
+	}
 	if (!o.c || !vpc || o.c->az_count < 1 || !res(&o, CRAFT_K_SUBNET, "public-1"))
 		return craft_err_set(err, CRAFT_EINTERNAL, "diagram: the stack model is not built");
 	put(&o, "// craftctl diagram: the network of stack '%s' (%s)\n", o.c->stack,

@@ -113,14 +113,40 @@ Test(compose, interpolation_shows_defaults)
 {
 	char out[64];
 
-	craft_compose_interpolate(out, sizeof(out), "${HTTP_PORT:-80}:8080");
+	craft_compose_interpolate(out, sizeof(out), "${HTTP_PORT:-80}:8080", NULL, 0);
 	cr_assert_str_eq(out, "80:8080");
-	craft_compose_interpolate(out, sizeof(out), "img:${TAG-latest}");
+	craft_compose_interpolate(out, sizeof(out), "img:${TAG-latest}", NULL, 0);
 	cr_assert_str_eq(out, "img:latest");
-	craft_compose_interpolate(out, sizeof(out), "${SECRET:?set-it please}");
+	craft_compose_interpolate(out, sizeof(out), "${SECRET:?set-it please}", NULL, 0);
 	cr_assert_str_eq(out, "${SECRET:?set-it please}");
-	craft_compose_interpolate(out, sizeof(out), "${PLAIN}");
+	craft_compose_interpolate(out, sizeof(out), "${PLAIN}", NULL, 0);
 	cr_assert_str_eq(out, "${PLAIN}");
-	craft_compose_interpolate(out, 4, "abcdef");
+	craft_compose_interpolate(out, sizeof(out), "$${NOT} ${} ${A:B} $X", NULL, 0);
+	cr_assert_str_eq(out, "$${NOT} ${} ${A:B} $X");
+	craft_compose_interpolate(out, 4, "abcdef", NULL, 0);
 	cr_assert_str_eq(out, "abc");
+}
+
+Test(compose, interpolation_uses_what_the_deploy_sets)
+{
+	const struct craft_compose_var vars[] = {
+		{ "HTTP_PORT", "8080" },
+		{ "EMPTY", "" },
+		{ "TAG", "v1" },
+		{ "TAG", "v2" },
+	};
+	char out[64];
+
+	craft_compose_interpolate(out, sizeof(out), "${HTTP_PORT:-80}:8080", vars, 4);
+	cr_assert_str_eq(out, "8080:8080");
+	craft_compose_interpolate(out, sizeof(out), "img:${TAG}", vars, 4);
+	cr_assert_str_eq(out, "img:v2");
+	craft_compose_interpolate(out, sizeof(out), "[${EMPTY:-d}][${EMPTY-d}][${EMPTY}]", vars, 4);
+	cr_assert_str_eq(out, "[d][][]");
+	craft_compose_interpolate(out, sizeof(out), "$${HTTP_PORT:-1}", vars, 4);
+	cr_assert_str_eq(out, "$${HTTP_PORT:-1}");
+	craft_compose_interpolate(out, sizeof(out), "${HTTP_PORT:?needed}", vars, 4);
+	cr_assert_str_eq(out, "8080");
+	craft_compose_interpolate(out, 6, "${HTTP_PORT}${HTTP_PORT}", vars, 4);
+	cr_assert_str_eq(out, "80808");
 }

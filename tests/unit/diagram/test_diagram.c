@@ -187,8 +187,17 @@ Test(diagram, ports_and_rules_follow_the_config)
 
 	setup_stack("stack: x\ninstance: { ssh_port: 2222 }\n"
 	            "access: { ssh_from: [203.0.113.7/32, auto], http_from: [198.51.100.0/24] }\n"
-	            "deploy: { http_port: 8080 }\n");
-	d = draw(0, NULL);
+	            "deploy: { http_port: 8080, env: { WEB_IMAGE: 'web:2' } }\n");
+	load_compose();
+	compose.svc[0].nports = 1;
+	snprintf(compose.svc[0].image, sizeof(compose.svc[0].image), "${WEB_IMAGE:-web:1}");
+	snprintf(compose.svc[0].ports[0], sizeof(compose.svc[0].ports[0]), "${DB_PORT:-5432}:5432");
+	d = draw(0, &compose);
+	/* the values the deploy sets: HTTP_PORT from deploy.http_port, deploy.env */
+	cr_assert(strstr(d, "publishes host :8080 → 8080"), "%s", d);
+	cr_assert(strstr(d, "web:2"));
+	cr_assert(strstr(d, "publishes host :5432 → 5432"));
+	cr_assert(strstr(d, "instance -> svc_nginx [label=\"http :8080\""));
 	cr_assert(strstr(d,
 	                 "<td align=\"left\">tcp 2222</td><td align=\"left\">203.0.113.7/32</td>"));
 	cr_assert(strstr(
