@@ -173,3 +173,30 @@ class ControlTest(SimTest):
         self.assertEqual(calls, [])
         status, _ = self.sim.control("GET", "nothing-here")
         self.assertEqual(status, 404)
+
+
+class RateLimitTest(SimTest):
+    SIM_ARGS = ("--ec2-rate-limits",)
+
+    def test_token_buckets(self):
+        codes = []
+
+        def burst(n):
+            for _ in range(n):
+                codes.append(self.sim.call("DescribeVpcs").code)
+
+        threads = [threading.Thread(target=burst, args=(25,)) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(len(codes), 200)
+        self.assertGreaterEqual(codes.count(None), 50)        # the bucket's size
+        self.assertIn("RequestLimitExceeded", codes)
+        self.assertEqual(set(codes), {None, "RequestLimitExceeded"})
+        # other buckets are untouched: filtered describes and mutations
+        self.ok("DescribeVpcs", Filters=[{"Name": "is-default", "Values": ["true"]}])
+        self.ok("CreateVpc", CidrBlock="10.4.0.0/16")
+        # and the unfiltered bucket refills at 10 per second
+        time.sleep(0.3)
+        self.ok("DescribeVpcs")

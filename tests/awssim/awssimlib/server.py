@@ -31,6 +31,41 @@ EC2_VERSION = "2016-11-15"
 STS_VERSION = "2011-06-15"
 
 
+# EC2's documented default request-rate buckets (capacity, refill per second)
+# per account and region, and the resource-rate buckets of two actions.
+RATE_BUCKETS = {
+    "mutating": (200, 5.0),
+    "non-mutating": (100, 20.0),
+    "unfiltered": (50, 10.0),
+}
+RESOURCE_BUCKETS = {"RunInstances": (1000, 2.0), "TerminateInstances": (1000, 20.0)}
+
+
+class TokenBuckets:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.state = {}
+
+    def take(self, key, capacity, rate, cost=1):
+        with self.lock:
+            now = time.monotonic()
+            level, last = self.state.get(key, (float(capacity), now))
+            level = min(float(capacity), level + (now - last) * rate)
+            if level < cost:
+                self.state[key] = (level, now)
+                return False
+            self.state[key] = (level - cost, now)
+            return True
+
+
+def rate_category(action, args):
+    if action.startswith(("Describe", "Get")):
+        narrowed = any(k in args for k in ("Filters", "MaxResults")) or \
+            any(k.endswith("Ids") or k.endswith("Names") for k in args)
+        return "non-mutating" if narrowed else "unfiltered"
+    return "mutating"
+
+
 class Context:
     def __init__(self, action, service, region, principal, reg):
         self.action = action
@@ -58,6 +93,7 @@ class App:
                          "fault_rate": opts.fault_rate, "seed": opts.seed,
                          "latency_ms": opts.latency_ms})
         self.script = []
+        self.buckets = TokenBuckets()
 
     def set_faults(self, spec):
         for k in ("throttle_rate", "fault_rate"):
@@ -116,6 +152,18 @@ class App:
             return AwsError("InternalError",
                             "An internal error has occurred", 500, sender=False)
         return None
+
+    def check_rate(self, region, action, args):
+        cat = rate_category(action, args)
+        cap, rate = RATE_BUCKETS[cat]
+        if not self.buckets.take((region, cat), cap, rate):
+            raise AwsError("RequestLimitExceeded", "Request limit exceeded.", 503)
+        if action in RESOURCE_BUCKETS:
+            cap, rate = RESOURCE_BUCKETS[action]
+            n = args.get("MaxCount", len(args.get("InstanceIds", [])) or 1)
+            if not self.buckets.take((region, action), cap, rate, n):
+                raise AwsError("RequestResourceCountExceeded",
+                               "Request resource count exceeded.", 503)
 
     def record(self, entry):
         with self.calls_lock:
@@ -276,6 +324,8 @@ class App:
             fault = self.fault_for(action, service)
             if fault is not None:
                 raise fault
+            if self.opts.ec2_rate_limits and service == "ec2":
+                self.check_rate(region, action, args)
 
             if args.get("DryRun"):
                 raise AwsError("DryRunOperation",
@@ -333,6 +383,7 @@ class App:
             return 200, "application/json", _json({"ok": True})
         if method == "POST" and name == "reset":
             self.sim.reset()
+            self.buckets = TokenBuckets()
             with self.calls_lock:
                 self.calls = []
             return 200, "application/json", _json({"reset": True})
