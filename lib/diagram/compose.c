@@ -90,6 +90,7 @@ static craft_code service(struct craft_compose_service *s, yaml_document_t *doc,
 	if (def->type != YAML_MAPPING_NODE)
 		return at(err, file, def, "a service must be a mapping");
 	copy(s->image, sizeof(s->image), scalar(map_get(doc, def, "image")));
+	copy(s->network_mode, sizeof(s->network_mode), scalar(map_get(doc, def, "network_mode")));
 	n = map_get(doc, def, "build");
 	if (scalar(n))
 		copy(s->build, sizeof(s->build), scalar(n));

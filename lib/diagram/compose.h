@@ -26,8 +26,9 @@
 
 struct craft_compose_service {
 	char name[64];
-	char image[160]; /* "" when none */
-	char build[160]; /* the build context, "" when none */
+	char image[160];       /* "" when none */
+	char build[160];       /* the build context, "" when none */
+	char network_mode[64]; /* "" when not set; "host": its ports are the host's */
 	/* published ports as "HOST:CONTAINER" (short syntax as written, minus
 	 * any host address and /protocol; long syntax rebuilt) */
 	char ports[CRAFT_COMPOSE_MAX_PORTS][64];

@@ -332,20 +332,26 @@ static void rule_row(struct out *o, int port, const char *cidr, const char *note
 	put(o, "</font></td></tr>");
 }
 
-static const char *port_note(const struct craft_config *c, int port)
+static int edge_service(const struct craft_compose *cp);
+
+static const char *port_note(const struct out *o, int port, char *buf, size_t cap)
 {
-	if (port == c->ssh_port)
+	const struct craft_compose *cp = o->in->compose;
+	int edge = cp ? edge_service(cp) : -1;
+
+	if (port == o->c->ssh_port)
 		return "ssh";
-	if (port == c->http_port)
-		return "http (nginx)";
-	if (port == 443)
-		return "https";
-	return "";
+	if (port != o->c->http_port && port != 443)
+		return "";
+	snprintf(buf, cap, "%s%s%s%s", port == 443 ? "https" : "http", edge >= 0 ? " (" : "",
+	         edge >= 0 ? cp->svc[edge].name : "", edge >= 0 ? ")" : "");
+	return buf;
 }
 
 /* Opens subgraph cluster_sg (the rules as its label); the caller closes it. */
 static void security_group_open(struct out *o)
 {
+	char note[96];
 	const struct craft_res *sg = res(o, CRAFT_K_SG, "instance");
 	struct craft_rule rules[CRAFT_MAX_RULES];
 	const struct craft_rule *shown = rules;
@@ -395,7 +401,8 @@ static void security_group_open(struct out *o)
 	put(o, "<tr><td align=\"left\" colspan=\"3\"><font point-size=\"9\"><b>ingress "
 	       "(everything else is closed)</b></font></td></tr>");
 	for (int i = 0; i < n; i++)
-		rule_row(o, shown[i].port, shown[i].cidr, port_note(o->c, shown[i].port));
+		rule_row(o, shown[i].port, shown[i].cidr,
+		         port_note(o, shown[i].port, note, sizeof(note)));
 	if (n == 0)
 		put(o, "<tr><td colspan=\"3\"><i>no ingress rules</i></td></tr>");
 	put(o,
@@ -450,14 +457,24 @@ static void service_id(char *out, size_t cap, const char *name)
 }
 
 /* The service that publishes a port on the host (the edge), or -1. */
+static int host_network(const struct craft_compose_service *s)
+{
+	return strcmp(s->network_mode, "host") == 0;
+}
+
+/* The service the instance's http port reaches: nginx when it publishes,
+ * else the first that publishes, else the first on the host's network. */
 static int edge_service(const struct craft_compose *cp)
 {
 	int nginx = craft_compose_find(cp, "nginx");
 
-	if (nginx >= 0 && cp->svc[nginx].nports)
+	if (nginx >= 0 && (cp->svc[nginx].nports || host_network(&cp->svc[nginx])))
 		return nginx;
 	for (int i = 0; i < cp->n; i++)
 		if (cp->svc[i].nports)
+			return i;
+	for (int i = 0; i < cp->n; i++)
+		if (host_network(&cp->svc[i]))
 			return i;
 	return -1;
 }
@@ -516,7 +533,8 @@ static void containers(struct out *o)
 			}
 		}
 		if (!s->nports)
-			put(o, "<br/><font point-size=\"9\">not published</font>");
+			put(o, "<br/><font point-size=\"9\">%s</font>",
+			    host_network(s) ? "on the host's network" : "not published");
 		put(o, ">, style=\"rounded,filled\", fillcolor=white, color=\"" C_DOCKER "\"%s]\n",
 		    i == edge ? ", penwidth=2.2" : "");
 	}
@@ -577,6 +595,12 @@ static void edges(struct out *o)
 		    "\tinstance -> %s [label=\"http :%d\", color=\"" C_DOCKER
 		    "\", fontcolor=\"" C_DOCKER "\", penwidth=1.4]\n",
 		    id, c->http_port);
+	} else if (cp && cp->n) {
+		char id[80];
+
+		/* nothing takes the traffic; keep the containers below the instance */
+		service_id(id, sizeof(id), cp->svc[0].name);
+		put(o, "\tinstance -> %s [style=invis]\n", id);
 	}
 }
 

@@ -146,6 +146,17 @@ else
   bad "png on stdout: $(cat "$tmp/err")"
 fi
 
+# ---- every stack file of the repository draws (the examples too)
+for f in examples/*.yaml examples/*/craftctl.yaml; do
+  [ -f "$f" ] || continue
+  if "$bin" -c "$f" diagram --offline --format svg -o "$tmp/example.svg" 2>"$tmp/err" &&
+    r=$($svgcheck valid "$tmp/example.svg" 2>&1) && ! grep -q "not found" "$tmp/err"; then
+    ok "$f draws ($r)"
+  else
+    bad "$f: $(cat "$tmp/err") ${r:-}"
+  fi
+done
+
 # ---- errors
 out=$("$bin" -c craftctl.yaml diagram --offline --format jpeg 2>&1)
 rc=$?

@@ -73,6 +73,7 @@ Test(compose, port_forms)
 	parse_ok("services:\n"
 	         "  a:\n"
 	         "    image: x\n"
+	         "    network_mode: bridge\n"
 	         "    ports:\n"
 	         "      - \"127.0.0.1:8443:443/tcp\"\n"
 	         "      - \"9000\"\n"
@@ -84,6 +85,7 @@ Test(compose, port_forms)
 	cr_assert_str_eq(c.svc[0].ports[1], "9000");
 	cr_assert_str_eq(c.svc[0].ports[2], "8080:80");
 	cr_assert_str_eq(c.svc[0].ports[3], "53");
+	cr_assert_str_eq(c.svc[0].network_mode, "bridge");
 }
 
 Test(compose, errors_name_file_line_and_column)

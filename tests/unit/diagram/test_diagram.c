@@ -171,6 +171,29 @@ Test(diagram, zones_follow_the_stack_file)
 	cr_assert(strstr(d, "<b>10.30.10.0/24</b>"));
 }
 
+Test(diagram, a_service_on_the_host_network_takes_the_traffic)
+{
+	static const char text[] = "services:\n"
+	                           "  worker: { image: busybox }\n"
+	                           "  web: { build: ./web, network_mode: host }\n";
+	struct craft_err err;
+	const char *d;
+
+	setup_stack("stack: x\ndeploy: { http_port: 8080 }\n");
+	craft_err_init(&err);
+	cr_assert_eq(craft_compose_parse(&compose, "dc.yml", text, sizeof(text) - 1, &err),
+	             CRAFT_OK);
+	d = draw(0, &compose);
+	cr_assert(strstr(d, "instance -> svc_web [label=\"http :8080\""));
+	cr_assert(strstr(d, "on the host's network"));
+	cr_assert(strstr(d, "<font point-size=\"9\">http (web)</font>"));
+	cr_assert(strstr(d, "<font point-size=\"9\">https (web)</font>"));
+	compose.svc[1].network_mode[0] = '\0';
+	d = draw(0, &compose);
+	cr_assert(strstr(d, "instance -> svc_worker [style=invis]"));
+	cr_assert(strstr(d, "<font point-size=\"9\">http</font>"));
+}
+
 Test(diagram, without_compose_says_why)
 {
 	const char *d;
