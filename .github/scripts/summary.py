@@ -60,7 +60,7 @@ def summarize(events, title, outcome):
     for ev in events:
         kind = ev["event"]
         if kind == "result":
-            result.update({k: v for k, v in ev.items() if k != "event"})
+            result.update({k: v for k, v in ev.items() if k not in ("event", "phase")})
         elif kind == "phase_end":
             phases.append((ev.get("phase", "?"), ev.get("elapsed_ms"), ev.get("status", "ok")))
         elif kind == "resource":
@@ -96,7 +96,7 @@ def summarize(events, title, outcome):
             if k == "url" and isinstance(v, str) and v.startswith(("http://", "https://")):
                 v = f"[{cell(v)}]({v})"
             else:
-                v = cell(v)
+                v = cell(v) if v not in ("", None) else "—"
             lines.append(f"| {cell(k)} | {v} |")
         lines.append("")
     if phases:

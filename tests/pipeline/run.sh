@@ -16,6 +16,10 @@
 #  5. destroy.yml's job executed step by step as written (run_workflow.py
 #     stands in for the runner) against the simulator: wrong confirmation,
 #     then the real destroy, with its summary and webhook;
+#     and deploy.yml's job the same way, dispatched with the demo stack:
+#     `craftctl up` on the simulator's real sshd instances and a private
+#     Docker engine (root only), with its summary, environment URL and
+#     webhook, then destroy.yml;
 #  6. the scripts the workflows run (.github/scripts/), and smoke.sh against
 #     the real backend on a private PostgreSQL.
 # Prints "N passed, N failed, N skipped" (skipped = PENDING: a craftctl
@@ -165,6 +169,9 @@ tally "oidc-deploy.sh" "$here/oidc-deploy.sh"
 
 echo "--- destroy.yml's job run as written against the AWS simulator"
 tally "workflow-run.sh" "$here/workflow-run.sh"
+
+echo "--- deploy.yml's job run as written: up on the simulator's sshd instances"
+tally "deploy-run.sh" "$here/deploy-run.sh"
 
 echo "--- the scripts the workflows run"
 tally "scripts-test.sh" "$here/scripts-test.sh"

@@ -185,7 +185,13 @@ class Runner:
             results[sid or str(n)] = outcome
             print(f"step {n} {name}: {outcome}", flush=True)
         status = "failure" if self.failed else "success"
+        outputs = {k: v["outputs"] for k, v in self.steps.items() if v["outputs"]}
+        env_url = ""
+        envspec = self.job.get("environment")
+        if isinstance(envspec, dict) and envspec.get("url"):
+            env_url = self.interpolate(envspec["url"])
         print(json.dumps({"job": self.args.job, "steps": results, "status": status,
+                          "outputs": outputs, "environment_url": env_url,
                           "summary": self.files["summary"], "temp": self.temp}))
         return 1 if self.failed else 0
 

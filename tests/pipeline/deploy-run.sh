@@ -1,0 +1,217 @@
+#!/usr/bin/env bash
+# Runs deploy.yml's job as written (run_workflow.py stands in for the
+# runner, checkout and configure-aws-credentials), dispatched with the demo
+# stack, against the AWS simulator with real sshd instances and a private
+# Docker engine, the way `make demo` runs craftctl by hand:
+#   the deploy key comes from the DEPLOY_SSH_KEY "secret", `craftctl up
+#   --yes --json` provisions and deploys, the job summary and the
+#   environment URL come from its events, the webhook hears of it, the URL
+#   answers; then destroy.yml removes the stack.
+# Needs root (sshd for the instances, dockerd); otherwise reports PEND.
+# Ports are free ones; everything started is stopped by PID.
+set -uo pipefail
+cd "$(dirname "$0")/../.." || exit 1
+root=$PWD
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); echo "ok   $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL $1"; }
+finish() {
+  echo "deploy-run: $pass ok, $fail failed"
+  [ "$fail" -eq 0 ]
+  exit
+}
+if [ "$(id -u)" -ne 0 ]; then
+  echo "PEND deploy-run: needs root (sshd for the simulated instances, dockerd)"
+  finish
+fi
+if ! build/craftctl help up > /dev/null 2>&1 || [ ! -f examples/demo/docker-compose.yml ]; then
+  echo "PEND deploy-run: no up command or no examples/demo/ in this tree"
+  finish
+fi
+
+tmp=$(mktemp -d /tmp/craftctl-deployrun.XXXXXX)
+chmod 0700 "$tmp"
+pids=()
+dockerd_pid=""
+# shellcheck disable=SC2317 # run by the EXIT trap
+cleanup() {
+  local p
+  for p in "${pids[@]}"; do
+    kill "$p" 2> /dev/null
+    for _ in $(seq 50); do kill -0 "$p" 2> /dev/null || break; sleep 0.1; done
+    kill -9 "$p" 2> /dev/null
+    wait "$p" 2> /dev/null
+  done
+  if [ -n "$dockerd_pid" ]; then
+    DOCKER_HOST=unix://$tmp/docker.sock docker ps -aq 2> /dev/null |
+      xargs -r env DOCKER_HOST="unix://$tmp/docker.sock" docker rm -f > /dev/null 2>&1
+    kill "$dockerd_pid" 2> /dev/null
+    for _ in $(seq 100); do kill -0 "$dockerd_pid" 2> /dev/null || break; sleep 0.1; done
+    kill -9 "$dockerd_pid" 2> /dev/null
+    wait "$dockerd_pid" 2> /dev/null
+  fi
+  grep -o "${tmp}[^ ]*" /proc/mounts 2> /dev/null | sort -r | xargs -r -n1 umount -l 2> /dev/null
+  [ -n "${KEEP_TMP:-}" ] || rm -rf "$tmp"
+}
+trap cleanup EXIT
+free_port() {
+  /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+ssh_port=$(free_port)
+http_port=$(free_port)
+
+# The workspace: this tree as a checkout has it, the build copied (with the
+# version string a tree without .git gets), busybox for the demo image.
+work=$tmp/workspace
+mkdir -p "$work"
+git ls-files -co --exclude-standard -z | grep -zv '^tests/pipeline/node_modules/' |
+  xargs -0 cp --parents --preserve=timestamps -t "$work" 2> /dev/null
+cp -a build "$work/build"
+version=$(sed -n 's/^VERSION *:= *//p' Makefile)
+printf '#define CRAFT_VERSION "%s"\n' "$version" > "$work/build/gen/version.h"
+touch -d '2000-01-01' "$work/build/gen/version.h"
+cp /bin/busybox "$work/examples/demo/web/busybox"
+# A stack file for the demo application (examples/demo: busybox built FROM
+# scratch) on the simulator, on this run's own ports.
+cat > "$work/examples/demo/ci-deploy-run.yaml" <<YAML
+stack: ci-deploy-run
+region: us-east-2
+network: { cidr: 10.43.0.0/16, availability_zones: 1 }
+instance:
+  type: t3.micro
+  image: ubuntu-24.04
+  root_volume: { size_gb: 16, type: gp3 }
+  ssh_user: root            # the simulated instance is this machine
+  ssh_port: $ssh_port
+access:
+  ssh_from: [auto]
+  http_from: [0.0.0.0/0]
+deploy:
+  compose_file: docker-compose.yml
+  http_port: $http_port
+  health_path: /api/health
+  env:
+    HTTP_PORT: "$http_port"
+    GREETING: hello from deploy.yml
+  secrets: [DEMO_SECRET]
+YAML
+
+tests/awssim/awssim --port 0 --port-file "$tmp/sim.port" --boot-seconds 2 --terminate-seconds 1 \
+  --ssh-instances --ssh-port "$ssh_port" > "$tmp/sim.log" 2>&1 &
+pids+=($!)
+cat > "$tmp/listener.py" <<'PY'
+import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        with open(sys.argv[1], "ab") as f:
+            f.write(body + b"\n")
+        self.send_response(200)
+        self.end_headers()
+    def log_message(self, *a):
+        pass
+s = http.server.HTTPServer(("127.0.0.1", 0), H)
+with open(sys.argv[2], "w") as f:
+    f.write(str(s.server_address[1]))
+s.serve_forever()
+PY
+/usr/bin/python3 "$tmp/listener.py" "$tmp/hook.jsonl" "$tmp/hookport" &
+pids+=($!)
+if docker info > /dev/null 2>&1; then
+  docker_host=${DOCKER_HOST:-}
+else
+  mkdir -p "$tmp/docker-data" "$tmp/docker-exec"
+  dockerd --bridge=none --iptables=false --ip-masq=false --ip6tables=false \
+    --data-root "$tmp/docker-data" --exec-root "$tmp/docker-exec" \
+    --pidfile "$tmp/docker.pid" --host "unix://$tmp/docker.sock" > "$tmp/dockerd.log" 2>&1 &
+  dockerd_pid=$!
+  docker_host=unix://$tmp/docker.sock
+  for _ in $(seq 150); do DOCKER_HOST=$docker_host docker info > /dev/null 2>&1 && break; sleep 0.2; done
+fi
+for _ in $(seq 150); do [ -s "$tmp/sim.port" ] && [ -s "$tmp/hookport" ] && break; sleep 0.1; done
+if [ ! -s "$tmp/sim.port" ] || [ ! -s "$tmp/hookport" ] || ! DOCKER_HOST=$docker_host docker info > /dev/null 2>&1; then
+  bad "deploy-run: simulator, webhook listener or Docker engine did not start: $(tail -3 "$tmp/sim.log" "$tmp/dockerd.log" 2> /dev/null)"
+  finish
+fi
+endpoint=http://127.0.0.1:$(cat "$tmp/sim.port")
+hook=http://127.0.0.1:$(cat "$tmp/hookport")/hook
+
+b64url() { printf '%s' "$1" | base64 -w0 | tr '+/' '-_' | tr -d '='; }
+printf '%s.%s.%s\n' "$(b64url '{"alg":"RS256","typ":"JWT"}')" \
+  "$(b64url '{"iss":"https://token.actions.githubusercontent.com","aud":"sts.amazonaws.com","sub":"repo:acme/shop:environment:production"}')" \
+  "$(b64url signature)" > "$tmp/token"
+ssh-keygen -q -t ed25519 -N '' -C deploy-secret -f "$tmp/secret-key"
+mkdir -p "$tmp/home"
+
+# job WORKFLOW JOB ARGS...: runs a job with the runner environment of this
+# machine (the instance is this machine: releases under $tmp/remote, its
+# Docker engine the private one).
+job() {
+  local wf=$1 name=$2
+  shift 2
+  env -i PATH="$PATH" HOME="$tmp/home" TMPDIR="$tmp" /usr/bin/python3 "$root/tests/pipeline/run_workflow.py" \
+    "$root/.github/workflows/$wf" "$name" --workdir "$work" \
+    --var AWS_ROLE_ARN=arn:aws:iam::123456789012:role/craftctl-deploy --var AWS_REGION=us-east-2 \
+    --secret "DEPLOY_WEBHOOK_URL=$hook" \
+    --env "HOME=$tmp/home" --env "PATH=$PATH" --env "XDG_CONFIG_HOME=$tmp/config" \
+    --env "XDG_STATE_HOME=$tmp/state" --env "CRAFTCTL_REMOTE_ROOT=$tmp/remote" \
+    --env "CRAFTCTL_REMOTE_DOCKER_HOST=$docker_host" --env "CRAFTCTL_CHECKIP_URL=$endpoint/_awssim/checkip" \
+    --emulate-aws "AWS_WEB_IDENTITY_TOKEN_FILE=$tmp/token" --emulate-aws "AWS_ENDPOINT_URL=$endpoint" \
+    --emulate-aws AWS_EC2_METADATA_DISABLED=true "$@"
+}
+outcome() { grep "^step [0-9]* $2: " "$1" | sed 's/.*: //'; }
+field() { /usr/bin/python3 -c 'import json, sys; print(eval(sys.argv[2], {}, {"j": json.loads(open(sys.argv[1]).read().splitlines()[-1])}))' "$@" 2> /dev/null; }
+
+start=$(date +%s)
+job deploy.yml up --input stack_file=examples/demo/ci-deploy-run.yaml \
+  --secret "DEPLOY_SSH_KEY=$(cat "$tmp/secret-key")" > "$tmp/deploy.out" 2>&1
+rc=$?
+secs=$(($(date +%s) - start))
+failed_steps=$(grep -E '^step [0-9]+ .*: failure$' "$tmp/deploy.out")
+if [ "$rc" -eq 0 ] && [ -z "$failed_steps" ]; then
+  ok "deploy.yml dispatched with the demo stack: every step succeeds (${secs}s)"
+else
+  bad "deploy.yml (exit $rc): ${failed_steps:-no step failed}"$'\n'"$(tail -40 "$tmp/deploy.out")"$'\n'"$(tail -5 "$tmp/sim.log")"
+fi
+url=$(field "$tmp/deploy.out" 'j["outputs"]["summary"]["url"]')
+release=$(field "$tmp/deploy.out" 'j["outputs"]["summary"]["release"]')
+if [ -n "$url" ] && [ "$(field "$tmp/deploy.out" 'j["environment_url"]')" = "$url" ] && [ -n "$release" ]; then
+  ok "the summary step's outputs give the environment its URL ($url) and the release ($release)"
+else
+  bad "summary outputs: url '$url', release '$release': $(tail -1 "$tmp/deploy.out")"
+fi
+if [ -n "$url" ] && curl -fsS --max-time 10 "$url" > /dev/null; then
+  ok "the deployed stack answers at $url"
+else
+  bad "the deployed stack does not answer at '$url'"
+fi
+summary=$(field "$tmp/deploy.out" 'j["summary"]')
+if grep -q '^### ✅ deploy examples/demo/ci-deploy-run.yaml: success' "$summary" 2> /dev/null &&
+  grep -qF "| release | $release |" "$summary" && grep -qE '^\| provision \| [0-9.]+ s \| ok \|$' "$summary"; then
+  ok "the job summary has the outcome, the release and the phase times"
+else
+  bad "job summary: $(cat "$summary" 2> /dev/null)"
+fi
+if grep -q '"action": "deploy", "outcome": "success"' "$tmp/hook.jsonl" 2> /dev/null &&
+  grep -qF "\"release\": \"$release\"" "$tmp/hook.jsonl"; then
+  ok "the webhook heard of the deploy, with its release"
+else
+  bad "webhook: $(cat "$tmp/hook.jsonl" 2> /dev/null)"
+fi
+key=$tmp/config/craftctl/ci-deploy-run/id_ed25519
+if cmp -s "$key" "$tmp/secret-key" && ! grep -q 'generated an ed25519 key' "$tmp/deploy.out"; then
+  ok "craftctl deployed with the key from the DEPLOY_SSH_KEY secret"
+else
+  bad "the deploy key is not the secret's"
+fi
+
+job destroy.yml destroy --input stack_file=examples/demo/ci-deploy-run.yaml --input confirm_stack=ci-deploy-run \
+  > "$tmp/destroy.out" 2>&1
+rc=$?
+if [ "$rc" -eq 0 ] && [ "$(outcome "$tmp/destroy.out" 'craftctl destroy')" = success ]; then
+  ok "destroy.yml removes the stack"
+else
+  bad "destroy.yml (exit $rc):"$'\n'"$(tail -30 "$tmp/destroy.out")"
+fi
+finish
