@@ -334,6 +334,12 @@ class SecurityGroupTest(SimTest):
         self.ok("RevokeSecurityGroupEgress", GroupId=gid, IpPermissions=[allout])
         self.fails("RevokeSecurityGroupEgress", "InvalidPermission.NotFound",
                    GroupId=gid, IpPermissions=[allout])
+        # in the default VPC an unknown rule is no error, it is reported
+        dgid = self.ok("CreateSecurityGroup", GroupName="indefault",
+                       Description="d")["GroupId"]
+        r = self.ok("RevokeSecurityGroupIngress", GroupId=dgid, IpPermissions=[perm])
+        self.assertFalse(r["Return"])
+        self.assertEqual(r["UnknownIpPermissions"][0]["IpRanges"][0]["CidrIp"], "127.0.0.1/32")
         got = self.ok("DescribeSecurityGroups", Filters=[
             {"Name": "ip-permission.from-port", "Values": ["22"]}])["SecurityGroups"]
         self.assertEqual([x["GroupId"] for x in got], [gid])

@@ -70,7 +70,8 @@ def send_ssh_public_key(sim, region, p):
                        f"Instance {p['InstanceId']} is not in a valid state "
                        f"(state: {inst['_state']})", 400)
     try:
-        _, _, line = parse_public_key(p["SSHPublicKey"].encode("ascii", "replace"))
+        _, _, line = parse_public_key(p["SSHPublicKey"].encode("ascii", "replace"),
+                                      min_rsa_bits=2048)
     except AwsError:
         raise AwsError("InvalidArgsException",
                        "The public key is not a valid RSA (2048 bits or more) "

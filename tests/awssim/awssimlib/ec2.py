@@ -24,7 +24,7 @@ import threading
 import time
 
 from . import images as images_mod
-from .hosts import Host
+from .hosts import Host, log
 from .protocol import AwsError
 
 VPC_LIMIT = 5
@@ -1266,20 +1266,30 @@ class Sim:
             existing[:] = [r for r in existing if r["id"] not in ids]
             return {"Return": True}
         rules = self._parse_perms(reg, sg, p)
+        in_default_vpc = reg.vpcs[sg["VpcId"]]["IsDefault"]
+        unknown = []
         for proto, fp, tp, t in rules:
             key = self._rule_key(proto, fp, tp, t)
             match = [r for r in existing
                      if (r["proto"], r["from"], r["to"], r["cidr"], r["cidr6"],
                          r["group"]) == key]
             if not match:
-                raise err("InvalidPermission.NotFound",
-                          "The specified rule does not exist in this security "
-                          "group.")
+                if not in_default_vpc:
+                    raise err("InvalidPermission.NotFound",
+                              "The specified rule does not exist in this "
+                              "security group.")
+                # default VPC: no error, the unmatched rules are reported
+                unknown.append(self.view_perms([{
+                    "proto": proto, "from": fp, "to": tp, "cidr": t.get("cidr"),
+                    "cidr6": t.get("cidr6"), "group": t.get("group"),
+                    "desc": None}])[0])
         for proto, fp, tp, t in rules:
             key = self._rule_key(proto, fp, tp, t)
             existing[:] = [r for r in existing
                            if (r["proto"], r["from"], r["to"], r["cidr"],
                                r["cidr6"], r["group"]) != key]
+        if unknown:
+            return {"Return": False, "UnknownIpPermissions": unknown}
         return {"Return": True}
 
     def op_AuthorizeSecurityGroupIngress(self, ctx, p):
@@ -2523,6 +2533,10 @@ def apply_filters(items, filters, fmap, tags=True):
         if name in fmap or (tags and (name.startswith("tag:") or
                                       name in ("tag-key", "tag-value"))):
             continue
+        # AWS has filters the simulator does not; say which in its log, so a
+        # valid AWS filter is not mistaken for a client bug.
+        log(f"note: filter '{name}' is not simulated (answered as invalid); "
+            f"simulated here: {', '.join(sorted(fmap))}")
         raise err("InvalidParameterValue", f"The filter '{name}' is invalid")
     out = []
     for it in items:
@@ -2617,7 +2631,7 @@ def _der_int(b):
     return _der(0x02, b)
 
 
-def parse_public_key(material):
+def parse_public_key(material, min_rsa_bits=1024):
     """(type, AWS fingerprint, normalized line) of an OpenSSH public key."""
     bad = err("InvalidKey.Format",
               "Key is not in valid OpenSSH public key format")
@@ -2642,9 +2656,9 @@ def parse_public_key(material):
         if not n or not e:
             raise bad
         bits = len(n.lstrip(b"\x00")) * 8
-        if bits < 2048 - 8:
+        if bits < min_rsa_bits - 8:
             raise err("InvalidKey.Format",
-                      "Key length must be at least 2048 bits for RSA keys")
+                      f"Key length must be at least {min_rsa_bits} bits for RSA keys")
         rsa = _der(0x30, _der_int(n) + _der_int(e))
         alg = _der(0x30, _der(0x06, bytes.fromhex("2a864886f70d010101")) + b"\x05\x00")
         spki = _der(0x30, alg + _der(0x03, b"\x00" + rsa))
