@@ -202,6 +202,36 @@ static void hostkey_pref(const char *known_types, char *pref, size_t len)
 		pref_add(pref, len, all_hostkey_algs[i]);
 }
 
+/* Sets the host key preference to the algorithms of pref this libssh2
+ * supports: libssh2 1.10 drops unsupported ones with an overlapping
+ * memcpy, so it must only ever see supported ones. */
+static void set_hostkey_pref(LIBSSH2_SESSION *sess, const char *pref)
+{
+	const char **algs = NULL;
+	int n = libssh2_session_supported_algs(sess, LIBSSH2_METHOD_HOSTKEY, &algs);
+	char list[512] = "", item[64];
+	const char *p = pref;
+
+	while (n > 0 && *p) {
+		size_t len = strcspn(p, ",");
+
+		if (len < sizeof(item)) {
+			memcpy(item, p, len);
+			item[len] = '\0';
+			for (int i = 0; i < n; i++)
+				if (strcmp(algs[i], item) == 0)
+					pref_add(list, sizeof(list), item);
+		}
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	if (algs)
+		libssh2_free(sess, (void *)algs);
+	if (list[0])
+		(void)libssh2_session_method_pref(sess, LIBSSH2_METHOD_HOSTKEY, list);
+}
+
 static craft_code read_file(const char *path, struct craft_buf *b, int *missing,
                             struct craft_err *err)
 {
@@ -622,7 +652,7 @@ craft_code craft_ssh_connect(const struct craft_ssh_target *t, const struct craf
 			}
 			libssh2_session_set_blocking(s->sess, 1);
 			libssh2_session_set_timeout(s->sess, 20000);
-			(void)libssh2_session_method_pref(s->sess, LIBSSH2_METHOD_HOSTKEY, pref);
+			set_hostkey_pref(s->sess, pref);
 			if (libssh2_session_handshake(s->sess, s->sock) == 0)
 				goto handshaken;
 			snprintf(why, sizeof(why), "ssh handshake with %s port %d failed: %s",
