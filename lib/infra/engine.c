@@ -1402,7 +1402,8 @@ static int deps_ready(struct eng *e, int i)
 		int j = r->dep[d];
 		struct craft_res *x = &e->m->res[j];
 
-		if (in_phase(e, x) && x->action != CRAFT_A_UPDATE && !e->ops[j].ready)
+		/* an update may be what makes it usable (a gateway not yet attached) */
+		if (in_phase(e, x) && !e->ops[j].ready)
 			return 0;
 	}
 	return 1;

@@ -11,6 +11,7 @@ top=$(pwd)
 bin=$top/${CRAFTCTL:-build/craftctl}
 check="/usr/bin/python3 $top/tests/engine/simcheck.py"
 kills=${ENGINE_KILLS:-20}
+kill_seed0=${ENGINE_KILL_SEED:-0} # other seeds for stress runs
 tmp=$(mktemp -d /tmp/craft-engine-XXXXXX)
 pass=0
 fail=0
@@ -440,7 +441,7 @@ cc epsilon destroy --yes >/dev/null 2>&1
 stack_file delta 10.50.0.0/16
 converged=0
 for seed in $(seq 1 "$kills"); do
-  at=$(awk -v s="$seed" 'BEGIN { srand(s); printf "%.3f", 0.02 + rand() * 1.6 }')
+  at=$(awk -v s="$((kill_seed0 + seed))" 'BEGIN { srand(s); printf "%.3f", 0.02 + rand() * 1.6 }')
   "$bin" --endpoint-url "$ep" -c "$tmp/delta.yaml" provision >"$tmp/kill.log" 2>&1 &
   bg_pid=$! # craftctl itself, not a subshell: SIGKILL must hit it
   sleep "$at"
@@ -472,6 +473,28 @@ if [ "$converged" -eq "$kills" ] && [ "$left" = 0 ]; then
   ok "SIGKILL at $kills seeded moments: every re-run converged without duplicates; destroy left nothing"
 else
   bad "kill test: $converged/$kills converged, $left tagged left"
+fi
+
+# ---- destroy killed at seeded moments: the next destroy finishes the job
+dconv=0
+for seed in 1 2 3 4; do
+  cc delta provision >/dev/null 2>&1
+  at=$(awk -v s="$seed" 'BEGIN { srand(100 + s); printf "%.3f", 0.02 + rand() * 1.2 }')
+  "$bin" --endpoint-url "$ep" -c "$tmp/delta.yaml" destroy --yes >/dev/null 2>&1 &
+  bg_pid=$!
+  sleep "$at"
+  kill -9 "$bg_pid" 2>/dev/null
+  wait "$bg_pid" 2>/dev/null
+  bg_pid=""
+  sleep 0.1
+  if cc delta destroy --yes >/dev/null 2>&1 && [ "$($check "$ep" tagged delta)" = 0 ]; then
+    dconv=$((dconv + 1))
+  fi
+done
+if [ "$dconv" -eq 4 ]; then
+  ok "destroy killed at 4 seeded moments: the next destroy always finished"
+else
+  bad "killed destroy: $dconv/4 finished"
 fi
 
 stop_sim
