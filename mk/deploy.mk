@@ -16,3 +16,9 @@ TEST_SUITES += test-deploy-instance
 .PHONY: test-deploy-instance
 test-deploy-instance: $(BIN)
 	@CRAFTCTL=$(abspath $(BIN)) tests/deploy/test-instance.sh
+
+# Deploying as a user who is not root (sudo -n): a throw-away local user.
+TEST_SUITES += test-deploy-sudo
+.PHONY: test-deploy-sudo
+test-deploy-sudo: $(BIN)
+	@CRAFTCTL=$(abspath $(BIN)) tests/deploy/test-sudo.sh

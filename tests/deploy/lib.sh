@@ -47,12 +47,13 @@ kill_sshd_tree() { # kill_sshd_tree PID SIGNAL
 sshd_setup() { # makes host keys, a user key, the config; sets SSH_PORT
   local d=$ENV_TMP/sshd
   mkdir -p "$d"
-  chmod 700 "$d"
+  chmod 755 "$d" # authorized_keys is read as the login user (the sudo test)
   ssh-keygen -q -t ed25519 -N '' -C host-ed25519 -f "$d/ssh_host_ed25519_key"
   ssh-keygen -q -t ecdsa -N '' -C host-ecdsa -f "$d/ssh_host_ecdsa_key"
   ssh-keygen -q -t rsa -b 2048 -N '' -C host-rsa -f "$d/ssh_host_rsa_key"
   ssh-keygen -q -t ed25519 -N '' -C deploy-user -f "$ENV_TMP/id_ed25519"
   cp "$ENV_TMP/id_ed25519.pub" "$d/authorized_keys"
+  chmod 644 "$d/authorized_keys"
   SSH_PORT=$(free_port)
   cat >"$d/sshd_config" <<CFG
 Port $SSH_PORT
