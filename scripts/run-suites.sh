@@ -2,6 +2,11 @@
 # Runs every test suite (make targets) even when one fails, then prints one
 # closing line and exits non-zero if any suite failed.
 set -u
+# Tests talk only to loopback: no suite may reach for the real instance
+# metadata service (169.254.169.254) by accident. A suite that tests IMDS
+# points AWS_EC2_METADATA_SERVICE_ENDPOINT at its own loopback server and
+# clears this itself.
+export AWS_EC2_METADATA_DISABLED=${AWS_EC2_METADATA_DISABLED:-true}
 make_cmd=$1
 shift
 passed=0
