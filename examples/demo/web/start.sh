@@ -5,7 +5,11 @@ set -eu
 /bin/busybox --install -s
 port=${HTTP_PORT:-8080}
 # Where to listen: every address by default (a real server); tests use loopback.
+# HTTP_ADDR=PUBLIC_HOST means the address craftctl deployed to (make demo).
 addr=${HTTP_ADDR:-0.0.0.0}
+if [ "$addr" = PUBLIC_HOST ]; then addr=${PUBLIC_HOST:?PUBLIC_HOST is not set}; fi
+mkdir -p /tmp
+if [ "$addr" = 0.0.0.0 ]; then echo 127.0.0.1; else echo "$addr"; fi >/tmp/health-addr
 rm -rf /www
 cp -r /www-template /www
 mkdir -p /www/api
