@@ -441,6 +441,16 @@ int cli_deploy_run(struct cli_ctx *ctx, const struct craft_ssh_target *t,
 	return cli_deploy_run_ex(ctx, t, o, NULL, 0);
 }
 
+/* "http://host:port/health" -> "http://host:port/". */
+static void site_url(char *out, size_t outlen, const char *health_url)
+{
+	const char *host = strstr(health_url, "://");
+	const char *path = host ? strchr(host + 3, '/') : NULL;
+	int n = path ? (int)(path - health_url) : (int)strlen(health_url);
+
+	snprintf(out, outlen, "%.*s/", n, health_url);
+}
+
 int cli_deploy_run_ex(struct cli_ctx *ctx, const struct craft_ssh_target *t,
                       const struct craft_deploy_opts *o, const struct craft_field *extra,
                       int nextra)
@@ -449,7 +459,7 @@ int cli_deploy_run_ex(struct cli_ctx *ctx, const struct craft_ssh_target *t,
 	struct craft_err err;
 	struct craft_field fields[CRAFT_DEPLOY_MAX_STEPS + 16];
 	char names[CRAFT_DEPLOY_MAX_STEPS][40], vals[CRAFT_DEPLOY_MAX_STEPS][24];
-	char total[24], summary[1024];
+	char total[24], summary[1024], site[512];
 	struct craft_event ev;
 	int nf = 0;
 	craft_code rc;
@@ -471,7 +481,10 @@ int cli_deploy_run_ex(struct cli_ctx *ctx, const struct craft_ssh_target *t,
 	snprintf(total, sizeof(total), "%lld", res.total_ms);
 	fields[nf++] = (struct craft_field){ "release", res.release };
 	fields[nf++] = (struct craft_field){ "previous", res.previous };
-	fields[nf++] = (struct craft_field){ "url", res.url };
+	/* url is where people go (the site's root); health_url what was checked. */
+	site_url(site, sizeof(site), res.url);
+	fields[nf++] = (struct craft_field){ "url", site };
+	fields[nf++] = (struct craft_field){ "health_url", res.url };
 	fields[nf++] = (struct craft_field){ "elapsed_ms", total };
 	for (int i = 0; i < nextra && i < 8; i++)
 		fields[nf++] = extra[i];
@@ -490,7 +503,7 @@ int cli_deploy_run_ex(struct cli_ctx *ctx, const struct craft_ssh_target *t,
 	ev.message = summary;
 	ev.elapsed_ms = res.total_ms;
 	ev.fields = fields;
-	ev.nfields = ctx->json ? nf : 3;
+	ev.nfields = ctx->json ? nf : 4;
 	craft_report(&ctx->reporter, &ev);
 	return 0;
 }

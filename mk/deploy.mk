@@ -1,13 +1,14 @@
 # Deploy: the SSH + Docker integration tests (real sshd on loopback, real
-# dockerd on its own socket) and the offline demo.
+# dockerd on its own socket), and demo-host.
 TEST_SUITES += test-deploy
-.PHONY: test-deploy demo
+.PHONY: test-deploy demo-host
 test-deploy: $(BIN)
 	@CRAFTCTL=$(abspath $(BIN)) tests/deploy/test-deploy.sh
 
-# Deploys examples/demo to this machine over SSH (a private sshd and dockerd),
-# prints the page, and stops everything.
-demo: $(BIN)
+# Bring-your-own-server, on this machine: deploys examples/demo over SSH (a
+# private sshd and dockerd) with deploy --host, redeploys, and stops
+# everything. (`make demo` is the whole job: see mk/demo.mk.)
+demo-host: $(BIN)
 	@CRAFTCTL=$(abspath $(BIN)) tests/deploy/demo.sh
 
 # Deploy to a provisioned instance: the AWS simulator with --ssh-instances

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make demo: deploys examples/demo to this machine the way it would go to a
+# make demo-host: deploys examples/demo to this machine the way it would go to a
 # server: over SSH (a private sshd on a free loopback port) into a private
 # dockerd, then shows the page, redeploys a changed release, and stops
 # everything it started. Needs root (sshd, dockerd).

@@ -253,8 +253,8 @@ check "--force-unlock refuses a lock younger than --lock-timeout" eval '[ "$RC" 
 new_second
 deploy force-unlock --force-unlock --lock-timeout 3600 --json
 RF=$(released)
-check "--json ends with a result event carrying release, url and step times" \
-  eval 'grep "^{\"event\":\"result\"" "$OUT" | tail -1 | /usr/bin/python3 -c "import json,sys; r=json.load(sys.stdin); sys.exit(0 if r[\"release\"]==sys.argv[1] and r[\"url\"].endswith(\"/api/health\") and int(r[\"step_build_ms\"])>0 else 1)" "$RF"'
+check "--json ends with a result event carrying release, url (the root), health_url and step times" \
+  eval 'grep "^{\"event\":\"result\"" "$OUT" | tail -1 | /usr/bin/python3 -c "import json,sys; r=json.load(sys.stdin); sys.exit(0 if r[\"release\"]==sys.argv[1] and r[\"health_url\"] == r[\"url\"] + \"api/health\" and int(r[\"step_build_ms\"])>0 else 1)" "$RF"'
 check "--force-unlock breaks a lock older than --lock-timeout" \
   eval '[ "$RC" -eq 0 ] && out_has "breaking the lock of someone@elsewhere" && [ "$(page_release)" = "$RF" ]'
 kill "$HOLDER_PID" 2>/dev/null
