@@ -7,8 +7,8 @@ CHECK is one of:
   shell     every run: block through shellcheck, with ${{ }} expressions
             replaced by placeholders of the same length (as actionlint does)
   craftctl  every `craftctl ...` invocation in the workflows (and in the
-            sh/bash/console code blocks of docs/github-actions.md and
-            README.md) asked of the binary itself: the command must exist and
+            sh/bash/console code blocks of README.md and docs/*.md, and the
+            command lines of docs/*.md's indented blocks) asked of the binary: the command must exist and
             `craftctl ARGS --help` must be accepted by its real parser. A
             command of the CLI contract that this build does not know yet is
             reported PENDING, not passed
@@ -30,6 +30,7 @@ is 1 when anything failed. FILEs default to .github/workflows/*.yml.
 """
 import argparse
 import fnmatch
+import glob
 import os
 import re
 import shlex
@@ -203,15 +204,24 @@ def invocations_in(script):
     return found
 
 
-def doc_code_blocks(path):
+INDENTED_COMMAND = re.compile(r"^ {4,}(?:\$ )?((?:\./)?(?:build/)?craftctl\s.*)$")
+
+
+def doc_code_blocks(path, indented=False):
     """(first line number, shell text) of each fenced sh/bash/shell/console
-    code block; console blocks keep only their "$ " command lines."""
+    code block; console blocks keep only their "$ " command lines. With
+    indented, also every line of an indented block that is a craftctl
+    command line (a synopsis with [brackets] or <angles> is not)."""
     if not os.path.exists(path):
         return []
     blocks = []
     fence = None
     with open(path, encoding="utf-8") as f:
         for n, line in enumerate(f, 1):
+            m = INDENTED_COMMAND.match(line.rstrip("\n")) if indented and fence is None else None
+            if m and not re.search(r"[\[<]", m.group(1).split("#")[0]):
+                blocks.append((n, m.group(1)))
+                continue
             m = re.match(r"^\s*(```+|~~~+)\s*([\w-]*)", line)
             if m and fence is None:
                 fence = (m.group(1), m.group(2).lower(), n + 1, [])
@@ -403,9 +413,11 @@ def check_craftctl(rep, files, repo, binary, docs=True):
             for line, args in invocations_in(str(step["run"])):
                 total += 1
                 check_invocation(rep, cli, step_label(path, job_id, i, step), line, args)
-    for doc_path in ("docs/github-actions.md", "README.md") if docs else ():
+    doc_paths = ["README.md"] + sorted(
+        os.path.relpath(p, repo) for p in glob.glob(os.path.join(repo, "docs/*.md")))
+    for doc_path in doc_paths if docs else ():
         full = os.path.join(repo, doc_path)
-        for n, text in doc_code_blocks(full):
+        for n, text in doc_code_blocks(full, indented=doc_path.startswith("docs/")):
             for line, args in invocations_in(text):
                 total += 1
                 check_invocation(rep, cli, f"{doc_path} (block at line {n})", line, args)

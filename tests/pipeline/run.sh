@@ -106,6 +106,20 @@ for f in "$here"/fixtures/*.yml; do
   fi
 done
 
+# Examples in docs/ are checked too: a scratch tree with a page of typos.
+mkdir -p "$tmp/docs-tree/docs" "$tmp/docs-tree/.github"
+cp -R .github/workflows "$tmp/docs-tree/.github/"
+cp "$here/fixtures/typo-docs.md" "$tmp/docs-tree/docs/typo.md"
+case $bin in /*) abs_bin=$bin ;; *) abs_bin=$PWD/$bin ;; esac
+out=$(/usr/bin/python3 "$here/check_workflows.py" --repo "$tmp/docs-tree" --bin "$abs_bin" craftctl 2>&1)
+if grep -q "^FAIL craftctl docs/typo.md (block at line 4): .*unknown option '--hots'" <<<"$out" &&
+  grep -q "^FAIL craftctl docs/typo.md (block at line 7): .*unknown option '--yess'" <<<"$out" &&
+  ! grep -q 'global options' <<<"$(grep '^FAIL' <<<"$out")"; then
+  ok "fixture typo-docs.md: typos in docs/ examples fail, a synopsis is not an example"
+else
+  bad "fixture typo-docs.md:"$'\n'"$out"
+fi
+
 echo "--- mutations: the real workflows, each broken in one way"
 # mutate NAME FILE SED-EXPR CHECK PATTERN: copies the workflows, applies
 # the sed expression to FILE, and expects CHECK to fail with PATTERN.

@@ -12,7 +12,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 root=$PWD
-bin=$root/${CRAFTCTL:-build/craftctl}
+bin=${CRAFTCTL:-build/craftctl}
+case $bin in /*) ;; *) bin=$root/$bin ;; esac
 pass=0
 fail=0
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/craftctl-wfrun.XXXXXX")
