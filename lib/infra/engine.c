@@ -1265,6 +1265,10 @@ static void inst_update(struct op *o)
 		if (strcmp(r->have.root_type, r->want.root_type) != 0)
 			craft_query_add(&s->q, "VolumeType", r->want.root_type);
 	}
+	if (strcmp(r->state, "pending") == 0) {
+		add_wait(o, until_running, "waiting for", CF_NOTFOUND_RETRY);
+		o->steps[o->nsteps - 1].ready_after = 1;
+	}
 	if (strcmp(r->state, "stopping") == 0 || strcmp(r->state, "stopped") == 0) {
 		if (strcmp(r->state, "stopping") == 0)
 			add_wait(o, until_stopped, "waiting for the stop of", 0);

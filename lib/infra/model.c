@@ -408,6 +408,11 @@ static void plan_one(struct craft_model *m, struct craft_res *r)
 			escalate(r, CRAFT_A_UPDATE);
 			why(r, "require IMDSv2");
 		}
+		if (strcmp(r->state, "pending") == 0) {
+			/* launched by an interrupted run: provision waits for it */
+			escalate(r, CRAFT_A_UPDATE);
+			why(r, "wait until running");
+		}
 		if (strcmp(r->state, "stopped") == 0 || strcmp(r->state, "stopping") == 0) {
 			escalate(r, CRAFT_A_UPDATE);
 			why(r, "start (it is %s)", r->state);

@@ -247,3 +247,15 @@ Test(model, a_changed_key_replaces_the_key_pair_and_the_instance)
 	cr_assert_eq(m.res[key].action, CRAFT_A_REPLACE);
 	cr_assert_eq(action(CRAFT_K_INSTANCE, "server"), CRAFT_A_REPLACE);
 }
+
+Test(model, a_pending_instance_is_waited_for)
+{
+	int inst;
+
+	found_all();
+	inst = craft_model_find(&m, CRAFT_K_INSTANCE, "server");
+	snprintf(m.res[inst].state, sizeof(m.res[inst].state), "pending");
+	cr_assert_eq(craft_model_plan(&m), 1);
+	cr_assert_eq(m.res[inst].action, CRAFT_A_UPDATE);
+	cr_assert(strstr(m.res[inst].why, "wait until running"));
+}
