@@ -51,6 +51,24 @@ class ConsistencyTest(SimTest):
         self.assertEqual(a[1], "InvalidVpcID.NotFound")
 
 
+class ConsistencyMutationsTest(SimTest):
+    SIM_ARGS = ("--consistency-delay-ms", "60000", "--consistency-mutations", "--seed", "2")
+
+    def test_fresh_resources_unknown_to_mutations(self):
+        vpc = self.ok("CreateVpc", CidrBlock="10.7.0.0/16")["Vpc"]["VpcId"]
+        # with a window of up to a minute, the odds that a fresh VPC is visible
+        # at once are small but not zero: the seed fixes the draw
+        r = self.sim.call("CreateTags", {"Resources": [vpc],
+                                         "Tags": [{"Key": "a", "Value": "b"}]})
+        self.assertEqual((r.status, r.code), (400, "InvalidVpcID.NotFound"))
+        r = self.sim.call("CreateSubnet", {"VpcId": vpc, "CidrBlock": "10.7.0.0/24"})
+        self.assertEqual(r.code, "InvalidVpcID.NotFound")
+        # the default VPC has always existed
+        dv = self.ok("DescribeVpcs", Filters=[{"Name": "is-default", "Values": ["true"]}])
+        self.ok("CreateTags", Resources=[dv["Vpcs"][0]["VpcId"]],
+                Tags=[{"Key": "a", "Value": "b"}])
+
+
 class FaultTest(SimTest):
     SIM_ARGS = ()
 

@@ -254,6 +254,11 @@ class Sim:
         res = reg.coll(prefix).get(ident)
         if res is None or res.get("_deleted"):
             raise self.not_found(prefix, ident)
+        if self.opts.consistency_mutations and res.get("_visible_at", 0) > now():
+            # --consistency-mutations: a fresh resource is unknown to every
+            # call for a while, as AWS can answer CreateTags or
+            # AttachInternetGateway right after the create
+            raise self.not_found(prefix, ident)
         return res
 
     def select(self, reg, prefix, ids, filters, fmap, extra_visible=None):
