@@ -23,8 +23,7 @@
 #define TARGET_OPTS                                                                               \
 	{ "host", 0, CLI_VALUE, "H", "deploy to this SSH host instead of the stack's instance" }, \
 	        { "port", 0, CLI_VALUE, "N", "SSH port (default: instance.ssh_port, 22)" },       \
-	        { "user", 0, CLI_VALUE, "U",                                                      \
-		  "SSH user (default: instance.ssh_user, else the local user)" },                 \
+	        { "user", 0, CLI_VALUE, "U", "SSH user (default: instance.ssh_user, ubuntu)" },   \
 	        { "identity", 'i', CLI_VALUE, "FILE",                                             \
 		  "private key (default: instance.ssh_key, else ssh-agent, ~/.ssh/id_*)" },       \
 	        { "host-key", 0, CLI_LIST, "SHA256:FP",                                           \
@@ -35,7 +34,8 @@
 		  "known_hosts file (default ~/.ssh/known_hosts)" },                              \
 	{                                                                                         \
 		"connect-timeout", 0, CLI_VALUE, "SECS",                                          \
-		        "keep retrying the connection this long (120)"                            \
+		        "keep retrying the connection this long (120; 300 for the stack's "       \
+		        "instance)"                                                               \
 	}
 
 const struct cli_opt cmd_deploy_opts[] = {
@@ -327,9 +327,10 @@ int cli_target_setup(struct cli_ctx *ctx, struct cli_target *tg)
 			return rc;
 		tg->have_stack = 1;
 		cfg = tg->stack.cfg;
-		if (instance_target(ctx, tg,
-		                    tg->ssh.connect_timeout_s > 0 ? tg->ssh.connect_timeout_s : 300,
-		                    &err))
+		/* A new instance may still be booting: its sshd and console come late. */
+		if (!tg->ssh.connect_timeout_s)
+			tg->ssh.connect_timeout_s = 300;
+		if (instance_target(ctx, tg, tg->ssh.connect_timeout_s, &err))
 			return cli_fail(ctx, &err);
 	}
 	tg->user = xstrdup(cli_opt_str(ctx, "user") ? cli_opt_str(ctx, "user") : cfg->ssh_user);

@@ -329,6 +329,18 @@ run key-enc-none -c "$APP/craftctl.yaml" ssh --host 127.0.0.1 --port "$SSH_PORT"
 check "an encrypted key without a passphrase and no terminal: exit 2 saying so" \
   eval '[ "$RC" -eq 2 ] && out_has "is encrypted: set CRAFTCTL_SSH_PASSPHRASE"'
 
+# ---- an sshd that comes up late (a booting instance) ------------------------------------------------
+
+sshd_stop
+(
+  sleep 11
+  exec /usr/sbin/sshd -D -e -f "$ENV_TMP/sshd/sshd_config" 2>>"$ENV_TMP/sshd.log"
+) &
+SSHD_PID=$!
+run late-sshd -c "$APP/craftctl.yaml" ssh "${TARGET[@]}" --connect-timeout 60 -- echo connected-late </dev/null
+check "connect retries until sshd answers, with a progress line every 10 s" \
+  eval '[ "$RC" -eq 0 ] && out_has "waiting for ssh on 127.0.0.1 port $SSH_PORT" && grep -qx connected-late "$OUT"'
+
 # ---- figures -----------------------------------------------------------------------------------------
 
 echo
