@@ -6,10 +6,10 @@ FUZZ_CC ?= clang
 fuzz-config: $(BUILD)/fuzz/config
 $(BUILD)/fuzz/config: tests/fuzz/config/fuzz_config.c lib/config.c lib/core/buf.c lib/core/env.c lib/core/error.c | $(BUILD)/.deps
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) $(PKG_CFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(CPPFLAGS) $(PKG_CFLAGS) -o $@ $^ $(PKG_LIBS)
 
 TEST_SUITES += test-engine
-test-engine: $(BIN) $(BUILD)/tests/engine-instance-api
+test-engine: $(BIN) $(BUILD)/tests/engine-instance-api $(BUILD)/fuzz/config
 	@tests/engine/test-engine.sh
 
 bench: $(BIN)

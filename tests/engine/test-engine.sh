@@ -81,6 +81,20 @@ cc() { # STACK ARGS...: craftctl on the stack's file against the simulator
 mutations_since() { $check "$ep" mutations "$1"; }
 ncalls() { $check "$ep" ncalls; }
 
+# ---- the stack-file parser under libFuzzer for a few seconds (no crash, leak or UB)
+fuzz_bin=$(dirname "$bin")/fuzz/config
+if [ -x "$fuzz_bin" ]; then
+  mkdir -p "$tmp/corpus"
+  if "$fuzz_bin" -max_total_time="${ENGINE_FUZZ_SECONDS:-15}" -max_len=2048 "$tmp/corpus" \
+    tests/fuzz/config/corpus >"$tmp/fuzz.log" 2>&1; then
+    ok "config fuzzer: $(grep -oE 'Done [0-9]+ runs' "$tmp/fuzz.log" | head -1), no crash"
+  else
+    bad "config fuzzer: $(tail -20 "$tmp/fuzz.log")"
+  fi
+else
+  bad "config fuzzer not built ($fuzz_bin): make fuzz-config"
+fi
+
 start_sim --latency-ms 2
 
 # ---- broken stack files: exit 2, file:line:column, no AWS call
