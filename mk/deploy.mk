@@ -23,3 +23,9 @@ TEST_SUITES += test-deploy-sudo
 .PHONY: test-deploy-sudo
 test-deploy-sudo: $(BIN)
 	@CRAFTCTL=$(abspath $(BIN)) tests/deploy/test-sudo.sh
+
+# The remote scripts' decisions with stand-ins for apt, docker, cloud-init.
+TEST_SUITES += test-deploy-scripts
+.PHONY: test-deploy-scripts
+test-deploy-scripts:
+	@tests/deploy/test-scripts.sh

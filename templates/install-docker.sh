@@ -32,8 +32,8 @@ apt_get() {
 		if [ "$tries" -ge 5 ]; then
 			return 1
 		fi
-		echo "apt-get failed (another apt run?); retrying in 10s"
-		sleep 10
+		echo "apt-get failed (another apt run?); retrying in ${CRAFT_APT_RETRY_SECONDS:-10}s"
+		sleep "${CRAFT_APT_RETRY_SECONDS:-10}"
 	done
 }
 
@@ -88,8 +88,8 @@ fi
 tries=0
 until docker info >/dev/null 2>&1; do
 	tries=$((tries + 1))
-	if [ "$tries" -ge 30 ]; then
-		echo "the docker engine does not answer (docker info failed for 30s)" >&2
+	if [ "$tries" -ge "${CRAFT_DOCKER_WAIT_SECONDS:-30}" ]; then
+		echo "the docker engine does not answer (docker info failed for ${CRAFT_DOCKER_WAIT_SECONDS:-30}s)" >&2
 		docker info >&2 || true
 		exit 1
 	fi
