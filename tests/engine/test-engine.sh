@@ -376,6 +376,17 @@ if [ $rc -eq 2 ] && grep -q -- "--yes" <<<"$out" && [ "$($check "$ep" tagged alp
 else
   bad "destroy without --yes: exit $rc: $out"
 fi
+# on a terminal, destroy asks; anything but "yes" changes nothing
+mark=$(ncalls)
+out=$(printf 'no\n' | script -qec "$bin --endpoint-url $ep -c $tmp/alpha.yaml destroy" /dev/null 2>&1)
+rc=$?
+m=$(mutations_since "$mark")
+if [ $rc -eq 2 ] && [ -z "$m" ] && grep -q "destroy 11 resources of stack 'alpha'? type 'yes' to confirm" <<<"$out" &&
+  grep -q "destroy cancelled" <<<"$out"; then
+  ok "on a terminal destroy asks, and 'no' changes nothing (exit 2)"
+else
+  bad "destroy prompt: exit $rc, mutations '$m': $out"
+fi
 out=$(cc alpha destroy --yes 2>&1)
 rc=$?
 if [ $rc -eq 0 ] && [ "$($check "$ep" tagged alpha)" = 0 ] && r=$($check "$ep" expect beta cidr=10.30.0.0/16 2>&1); then
