@@ -168,6 +168,12 @@ class GatewayRouteTest(SimTest):
         self.ok("AttachInternetGateway", InternetGatewayId=igw, VpcId=vpc)
         self.fails("AttachInternetGateway", "Resource.AlreadyAssociated",
                    InternetGatewayId=igw, VpcId=vpc)
+        got = self.ok("DescribeInternetGateways", Filters=[
+            {"Name": "attachment.vpc-id", "Values": [vpc]},
+            {"Name": "attachment.state", "Values": ["available"]}])["InternetGateways"]
+        # EC2 answers "available" for an attached gateway
+        self.assertEqual(got[0]["Attachments"], [{"State": "available", "VpcId": vpc}])
+        self.ok("DescribeInternetGateways", InternetGatewayIds=[igw])
         self.ok("CreateRoute", RouteTableId=rtb, DestinationCidrBlock="0.0.0.0/0",
                 GatewayId=igw)
         self.fails("CreateRoute", "RouteAlreadyExists", RouteTableId=rtb,

@@ -71,6 +71,13 @@ class RobustnessTest(SimTest):
         POOL.extend([vpc, sub, igw, sg, iid, alloc, rtb, self.image(), "us-east-2a",
                      "t3.micro", "/dev/sda1", "gp3"] * 3)
         seen = 0
+        # every plain Describe renders every live resource through the
+        # strict encoder (an attached gateway, a running instance, ...)
+        for op in ec2_ops:
+            shape = MODELS["ec2"].operation_model(op).input_shape
+            if op.startswith("Describe") and not shape.required_members:
+                r = self.sim.call(op, {})
+                self.assertEqual(r.status, 200, (op, r.raw))
         for service, ops in (("ec2", ec2_ops), ("sts", sts_ops)):
             model = MODELS[service]
             for op in ops:

@@ -673,7 +673,9 @@ class Sim:
         return igw
 
     def view_igw(self, g):
-        att = [{"State": "attached", "VpcId": g["_vpc"]}] if g["_vpc"] else []
+        # EC2 says "available" for an attached gateway (not the model's
+        # "attached"); see protocol.AWS_ENUM_DEVIATIONS
+        att = [{"State": "available", "VpcId": g["_vpc"]}] if g["_vpc"] else []
         return {"InternetGatewayId": g["InternetGatewayId"],
                 "OwnerId": self.account, "Attachments": att,
                 "Tags": tag_list(self.tags_of(g))}
@@ -689,7 +691,7 @@ class Sim:
         fm = {
             "internet-gateway-id": lambda g: g["InternetGatewayId"],
             "attachment.vpc-id": lambda g: g["_vpc"],
-            "attachment.state": lambda g: "available" if g["_vpc"] else None,
+            "attachment.state": lambda g: ["available", "attached"] if g["_vpc"] else None,
             "owner-id": lambda g: self.account,
         }
         items = self.select(ctx.reg, "igw", p.get("InternetGatewayIds"),

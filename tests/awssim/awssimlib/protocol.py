@@ -25,6 +25,14 @@ import botocore.model
 
 EC2_NS = "http://ec2.amazonaws.com/doc/2016-11-15/"
 
+# Values real EC2 sends that botocore's model does not list. botocore does
+# not check enums when parsing, so clients see them as AWS sends them.
+AWS_ENUM_DEVIATIONS = {
+    # DescribeInternetGateways: an attached gateway's attachment is
+    # "available" on EC2 (the model says attaching/attached/...).
+    ("AttachmentStatus", "available"),
+}
+
 _LOADER = None
 _MODELS = {}
 
@@ -331,7 +339,8 @@ class _Encoder:
             return base64.b64encode(value).decode()
         if not isinstance(value, str):
             raise TypeError(f"{path}: expected str, got {value!r}")
-        if shape.enum and value not in shape.enum:
+        if shape.enum and value not in shape.enum and \
+                (shape.name, value) not in AWS_ENUM_DEVIATIONS:
             raise ValueError(f"{path}: {value!r} not in enum {shape.name}")
         return value
 
