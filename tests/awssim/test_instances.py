@@ -293,3 +293,107 @@ class InstanceTest(SimTest):
         self.assertTrue(inst["PrivateIpAddress"].startswith("172.31."))
         self.assertIn("PublicIpAddress", inst)
         self.assertTrue(inst["PublicDnsName"].startswith("ec2-127-0-"))
+
+
+class InstanceChangesTest(SimTest):
+    SIM_ARGS = ("--boot-seconds", "0.5", "--terminate-seconds", "0.5",
+                "--volume-modification-cooldown", "4")
+
+    def setUp(self):
+        super().setUp()
+        self.vpc_id = self.vpc()
+        self.igw = self.ok("CreateInternetGateway")["InternetGateway"]["InternetGatewayId"]
+        self.ok("AttachInternetGateway", InternetGatewayId=self.igw, VpcId=self.vpc_id)
+        self.sub = self.subnet(self.vpc_id)
+
+    def test_stop_and_start(self):
+        iid = self.launch(self.sub)
+        self.fails("StopInstances", "IncorrectInstanceState", InstanceIds=[iid])  # pending
+        first = self.sim.wait_state(iid, "running")
+        r = self.ok("StopInstances", InstanceIds=[iid])["StoppingInstances"][0]
+        self.assertEqual((r["PreviousState"]["Name"], r["CurrentState"]["Name"]),
+                         ("running", "stopping"))
+        stopped = self.sim.wait_state(iid, "stopped")
+        self.assertNotIn("PublicIpAddress", stopped)
+        self.assertEqual(stopped["PrivateIpAddress"], first["PrivateIpAddress"])
+        self.assertEqual(stopped["BlockDeviceMappings"], first["BlockDeviceMappings"])
+        self.assertNotIn("Output", self.ok("GetConsoleOutput", InstanceId=iid))
+        # still a dependency of its subnet; no longer maps a public address
+        self.fails("DeleteSubnet", "DependencyViolation", SubnetId=self.sub)
+        r = self.ok("StartInstances", InstanceIds=[iid])["StartingInstances"][0]
+        self.assertEqual((r["PreviousState"]["Name"], r["CurrentState"]["Name"]),
+                         ("stopped", "pending"))
+        again = self.sim.wait_state(iid, "running")
+        self.assertTrue(again["PublicIpAddress"].startswith("127.0."))
+        self.assertNotEqual(again["PublicIpAddress"], first["PublicIpAddress"])
+        self.assertIn("Output", self.ok("GetConsoleOutput", InstanceId=iid))
+        self.ok("TerminateInstances", InstanceIds=[iid])
+        self.fails("StartInstances", "IncorrectInstanceState", InstanceIds=[iid])
+        self.fails("StopInstances", "InvalidInstanceID.NotFound",
+                   InstanceIds=["i-0123456789abcdef0"])
+
+    def test_modify_metadata_options(self):
+        iid = self.launch(self.sub)
+        self.sim.wait_state(iid, "running")
+        r = self.ok("ModifyInstanceMetadataOptions", InstanceId=iid, HttpTokens="required",
+                    HttpPutResponseHopLimit=2)
+        self.assertEqual(r["InstanceMetadataOptions"]["State"], "pending")
+        self.assertEqual(r["InstanceMetadataOptions"]["HttpTokens"], "required")
+        self.fails("ModifyInstanceMetadataOptions", "InvalidParameterValue", InstanceId=iid,
+                   HttpPutResponseHopLimit=65)
+        time.sleep(1.2)
+        inst = self.ok("DescribeInstances", InstanceIds=[iid])["Reservations"][0]["Instances"][0]
+        self.assertEqual((inst["MetadataOptions"]["State"], inst["MetadataOptions"]["HttpTokens"],
+                          inst["MetadataOptions"]["HttpPutResponseHopLimit"]),
+                         ("applied", "required", 2))
+
+    def test_modify_volume(self):
+        iid = self.launch(self.sub, BlockDeviceMappings=[
+            {"DeviceName": "/dev/sda1", "Ebs": {"VolumeSize": 10, "VolumeType": "gp2"}}])
+        inst = self.sim.wait_state(iid, "running")
+        vid = inst["BlockDeviceMappings"][0]["Ebs"]["VolumeId"]
+        self.fails("ModifyVolume", "InvalidParameterValue", VolumeId=vid, Size=8)
+        self.fails("ModifyVolume", "InvalidParameterValue", VolumeId=vid, Size=10)
+        self.fails("ModifyVolume", "InvalidParameterCombination", VolumeId=vid,
+                   VolumeType="io2")
+        m = self.ok("ModifyVolume", VolumeId=vid, Size=20, VolumeType="gp3")["VolumeModification"]
+        self.assertEqual((m["ModificationState"], m["OriginalSize"], m["TargetSize"],
+                          m["OriginalVolumeType"], m["TargetVolumeType"], m["TargetIops"],
+                          m["TargetThroughput"]),
+                         ("modifying", 10, 20, "gp2", "gp3", 3000, 125))
+        self.fails("ModifyVolume", "IncorrectModificationState", VolumeId=vid, Size=30)
+        v = self.ok("DescribeVolumes", VolumeIds=[vid])["Volumes"][0]
+        self.assertEqual((v["Size"], v["VolumeType"]), (20, "gp3"))
+        deadline = time.monotonic() + 10
+        while True:
+            mods = self.ok("DescribeVolumesModifications", VolumeIds=[vid])["VolumesModifications"]
+            if mods[0]["ModificationState"] == "completed" or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        self.assertEqual(mods[0]["ModificationState"], "completed")
+        # AWS: six hours between modifications of one volume (4 s here)
+        self.fails("ModifyVolume", "VolumeModificationRateExceeded", VolumeId=vid, Size=30)
+        time.sleep(1.2)
+        self.ok("ModifyVolume", VolumeId=vid, Size=30)
+        other = self.launch(self.sub)
+        ov = self.sim.wait_state(other, "running")["BlockDeviceMappings"][0]["Ebs"]["VolumeId"]
+        self.fails("DescribeVolumesModifications", "InvalidVolumeModification.NotFound",
+                   VolumeIds=[ov])
+
+    def test_replace_route(self):
+        rtb = self.ok("CreateRouteTable", VpcId=self.vpc_id)["RouteTable"]["RouteTableId"]
+        self.fails("ReplaceRoute", "InvalidParameterValue", RouteTableId=rtb,
+                   DestinationCidrBlock="0.0.0.0/0", GatewayId=self.igw)
+        self.ok("CreateRoute", RouteTableId=rtb, DestinationCidrBlock="0.0.0.0/0",
+                GatewayId=self.igw)
+        other_vpc = self.vpc("10.40.0.0/16")
+        other = self.ok("CreateInternetGateway")["InternetGateway"]["InternetGatewayId"]
+        self.ok("AttachInternetGateway", InternetGatewayId=other, VpcId=other_vpc)
+        self.fails("ReplaceRoute", "InvalidParameterValue", RouteTableId=rtb,
+                   DestinationCidrBlock="0.0.0.0/0", GatewayId=other)
+        self.fails("ReplaceRoute", "InvalidParameterValue", RouteTableId=rtb,
+                   DestinationCidrBlock="10.20.0.0/16", GatewayId=self.igw)
+        self.ok("ReplaceRoute", RouteTableId=rtb, DestinationCidrBlock="0.0.0.0/0",
+                GatewayId=self.igw)
+        rt = self.ok("DescribeRouteTables", RouteTableIds=[rtb])["RouteTables"][0]
+        self.assertEqual(rt["Routes"][1]["GatewayId"], self.igw)

@@ -155,6 +155,26 @@ class SshInstanceTest(SimTest):
         self.assertFalse(accepts(eip["PublicIp"], SSH_PORT))
         self.assertTrue(inst["PublicIpAddress"])
 
+    def test_stop_start_keeps_host_keys(self):
+        iid = self.launch(self.sub, KeyName="deploy")
+        ip1 = self.sim.wait_state(iid, "running")["PublicIpAddress"]
+        text1 = self.console(iid)
+        self.wait_listening(ip1)
+        self.ok("StopInstances", InstanceIds=[iid])
+        self.sim.wait_state(iid, "stopped")
+        deadline = time.monotonic() + 10
+        while accepts(ip1, SSH_PORT) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        self.assertFalse(accepts(ip1, SSH_PORT))
+        self.ok("StartInstances", InstanceIds=[iid])
+        ip2 = self.sim.wait_state(iid, "running")["PublicIpAddress"]
+        self.assertNotEqual(ip1, ip2)
+        self.wait_listening(ip2)
+        keys = re.compile(r"-----BEGIN SSH HOST KEY KEYS-----.*?-----END SSH HOST KEY KEYS-----", re.S)
+        self.assertEqual(keys.search(text1).group(0), keys.search(self.console(iid)).group(0))
+        r = self.ssh(ip2, self.known_hosts_from_console(text1, ip2))
+        self.assertEqual(r.returncode, 0, r.stderr)
+
     def test_user_data_is_never_executed(self):
         marker = os.path.join(self.tmp, "executed")
         ud = base64.b64encode(f"#!/bin/sh\ntouch {marker}\n".encode()).decode()

@@ -330,9 +330,18 @@ class Sim:
                         self._become_running(reg, inst)
                         if self.opts.ssh_instances and host is not None \
                                 and host.error is None:
-                            starts.append((inst, inst["_public_ip"]))
+                            addrs = [inst["_public_ip"]]
+                            a = reg.addresses.get(inst["_eip"]) if inst["_eip"] else None
+                            if a is not None:
+                                addrs.append(a["PublicIp"])
+                            starts.extend((inst, ip) for ip in addrs if ip)
                     elif st == "shutting-down" and t >= inst["_terminated_at"]:
                         self._become_terminated(reg, inst)
+                    elif st == "stopping" and t >= inst["_stopped_at"]:
+                        self._become_stopped(reg, inst)
+                    meta_at = inst.get("_metadata_pending_until")
+                    if meta_at is not None and t >= meta_at:
+                        inst["_metadata_pending_until"] = None
                     if host is not None:
                         host.expire_keys(t)
         for inst, ip in starts:
@@ -848,6 +857,40 @@ class Sim:
             raise err("MissingParameter",
                       "The request must contain the parameter destinationCidrBlock")
         net = parse_cidr(dest, "destinationCidrBlock")
+        gw = self._route_gateway(reg, r, p)
+        for rt in r["_routes"]:
+            if rt.get("DestinationCidrBlock") == str(net):
+                raise err("RouteAlreadyExists",
+                          f"The route identified by {net} already exists.")
+        r["_routes"].append({"DestinationCidrBlock": str(net), "GatewayId": gw,
+                             "Origin": "CreateRoute"})
+        return {"Return": True}
+
+    def op_ReplaceRoute(self, ctx, p):
+        reg = ctx.reg
+        r = self.get(reg, "rtb", p["RouteTableId"])
+        dest = p.get("DestinationCidrBlock")
+        if dest is None:
+            raise err("MissingParameter",
+                      "The request must contain the parameter destinationCidrBlock")
+        net = parse_cidr(dest, "destinationCidrBlock")
+        if p.get("LocalTarget"):
+            raise err("InvalidParameterValue",
+                      "LocalTarget routes are not supported by this endpoint")
+        for rt in r["_routes"]:
+            if rt.get("DestinationCidrBlock") == str(net):
+                if rt.get("GatewayId") == "local":
+                    raise err("InvalidParameterValue",
+                              f"The local route {net} in route table "
+                              f"{r['RouteTableId']} cannot be replaced here")
+                rt["GatewayId"] = self._route_gateway(reg, r, p)
+                rt["Origin"] = "CreateRoute"
+                return {}
+        raise err("InvalidParameterValue",
+                  f"There is no route defined for '{net}' in the route table. "
+                  f"Must use CreateRoute instead.")
+
+    def _route_gateway(self, reg, r, p):
         targets = self._route_targets(p)
         if not targets:
             raise err("InvalidParameterCombination",
@@ -869,13 +912,7 @@ class Sim:
         else:
             raise err("InvalidGatewayID.NotFound",
                       f"The gateway ID '{gw}' does not exist")
-        for rt in r["_routes"]:
-            if rt.get("DestinationCidrBlock") == str(net):
-                raise err("RouteAlreadyExists",
-                          f"The route identified by {net} already exists.")
-        r["_routes"].append({"DestinationCidrBlock": str(net), "GatewayId": gw,
-                             "Origin": "CreateRoute"})
-        return {"Return": True}
+        return gw
 
     def op_DeleteRoute(self, ctx, p):
         r = self.get(ctx.reg, "rtb", p["RouteTableId"])
@@ -1856,6 +1893,97 @@ class Sim:
         reg.volumes[vid] = vol
         return vol
 
+    def op_ModifyVolume(self, ctx, p):
+        reg = ctx.reg
+        v = self.get(reg, "vol", p["VolumeId"])
+        t = now()
+        mod = v.get("_mod")
+        if mod is not None:
+            state = self._mod_state(mod, t)
+            if state in ("modifying", "optimizing"):
+                raise err("IncorrectModificationState",
+                          f"Volume {v['VolumeId']} is already being modified.")
+            if t < mod["start"] + self.opts.volume_modification_cooldown:
+                raise err("VolumeModificationRateExceeded",
+                          "You've reached the maximum modification rate per "
+                          "volume limit. Wait at least 6 hours between "
+                          "modifications per EBS volume.")
+        if p.get("MultiAttachEnabled"):
+            raise err("InvalidParameterValue",
+                      "Multi-Attach is not supported by this endpoint")
+        size = p.get("Size", v["Size"])
+        if size < v["Size"]:
+            raise err("InvalidParameterValue",
+                      f"New size cannot be smaller than existing size "
+                      f"({size} < {v['Size']})")
+        vtype = p.get("VolumeType", v["_type"])
+        ebs = {"VolumeType": vtype, "VolumeSize": size,
+               "Encrypted": v["_enc"]}
+        if "Iops" in p:
+            ebs["Iops"] = p["Iops"]
+        elif vtype == v["_type"] and vtype in ("gp3", "io1", "io2"):
+            ebs["Iops"] = v["_iops"]
+        if "Throughput" in p:
+            ebs["Throughput"] = p["Throughput"]
+        elif vtype == v["_type"] == "gp3":
+            ebs["Throughput"] = v["_thr"]
+        spec = self._volume_spec(ebs, None, None, v.get("_device") or "", vtype)
+        if (spec["size"], spec["type"], spec["iops"], spec["thr"]) == \
+                (v["Size"], v["_type"], v["_iops"], v["_thr"]):
+            raise err("InvalidParameterValue",
+                      f"New configuration for volume {v['VolumeId']} is the "
+                      f"same as the existing one.")
+        mod = {"start": t, "orig": (v["Size"], v["_type"], v["_iops"], v["_thr"])}
+        v["_mod"] = mod
+        v["Size"], v["_type"], v["_iops"], v["_thr"] = \
+            spec["size"], spec["type"], spec["iops"], spec["thr"]
+        return {"VolumeModification": self.view_modification(v, t)}
+
+    @staticmethod
+    def _mod_state(mod, t):
+        age = t - mod["start"]
+        return "modifying" if age < 1.0 else "optimizing" if age < 3.0 else "completed"
+
+    def view_modification(self, v, t):
+        mod = v["_mod"]
+        state = self._mod_state(mod, t)
+        o_size, o_type, o_iops, o_thr = mod["orig"]
+        out = {"VolumeId": v["VolumeId"], "ModificationState": state,
+               "TargetSize": v["Size"], "TargetVolumeType": v["_type"],
+               "TargetIops": v["_iops"], "TargetThroughput": v["_thr"],
+               "TargetMultiAttachEnabled": False,
+               "OriginalSize": o_size, "OriginalVolumeType": o_type,
+               "OriginalIops": o_iops, "OriginalThroughput": o_thr,
+               "OriginalMultiAttachEnabled": False,
+               "Progress": {"modifying": 0, "optimizing": 50}.get(state, 100),
+               "StartTime": mod["start"]}
+        if state == "completed":
+            out["EndTime"] = mod["start"] + 3.0
+        return out
+
+    def op_DescribeVolumesModifications(self, ctx, p):
+        reg = ctx.reg
+        t = now()
+        ids = p.get("VolumeIds")
+        if ids:
+            vols = []
+            for vid in ids:
+                v = self.get(reg, "vol", vid)
+                if v.get("_mod") is None:
+                    raise err("InvalidVolumeModification.NotFound",
+                              f"Modification for volume '{vid}' does not exist.")
+                vols.append(v)
+        else:
+            vols = [v for v in live(reg.volumes) if v.get("_mod") is not None]
+        fm = {"volume-id": lambda v: v["VolumeId"],
+              "modification-state": lambda v: self._mod_state(v["_mod"], t),
+              "target-size": lambda v: str(v["Size"]),
+              "target-volume-type": lambda v: v["_type"]}
+        items = apply_filters(vols, p.get("Filters"), fm, tags=False)
+        page, token = paginate(ctx, items, p, "VolumeIds")
+        return {"VolumesModifications": [self.view_modification(v, t) for v in page],
+                "NextToken": token}
+
     def view_volume(self, v):
         att = []
         if v["_instance"]:
@@ -1895,6 +2023,98 @@ class Sim:
         if inst["_want_public"] and not inst["_public_ip"] and not inst["_eip"]:
             inst["_public_ip"] = self._alloc_public_ip()
         inst["_booted_at"] = now()
+
+    def _become_stopped(self, reg, inst):
+        inst["_state"] = "stopped"
+        host = inst.get("_host")
+        if host is not None:
+            addrs = list(host.procs)
+            for a in addrs:
+                threading.Thread(target=host.stop_sshd, args=(a,), daemon=True).start()
+        inst["_public_ip"] = None      # released; an Elastic IP stays
+        inst["_booted_at"] = None
+
+    def _instances_for(self, reg, ids):
+        out, missing = [], []
+        for iid in ids:
+            self.check_id("i", iid)
+            i = reg.instances.get(iid)
+            if i is None:
+                missing.append(iid)
+            else:
+                out.append(i)
+        if missing:
+            raise err("InvalidInstanceID.NotFound",
+                      KINDS["i"][2].format(", ".join(missing)))
+        return out
+
+    def op_StopInstances(self, ctx, p):
+        reg = ctx.reg
+        insts = self._instances_for(reg, p["InstanceIds"])
+        if p.get("Hibernate"):
+            raise err("UnsupportedHibernationConfiguration",
+                      "The instance is not configured for hibernation.")
+        for i in insts:
+            if i["_state"] not in ("running", "stopping", "stopped"):
+                raise err("IncorrectInstanceState",
+                          f"This instance '{i['InstanceId']}' is not in a state "
+                          f"from which it can be stopped.")
+        out = []
+        t = now()
+        for i in insts:
+            prev = i["_state"]
+            if prev == "running":
+                i["_state"] = "stopping"
+                i["_stopped_at"] = t + self.opts.terminate_seconds
+                i["_reason"] = time.strftime(
+                    "User initiated (%Y-%m-%d %H:%M:%S GMT)", time.gmtime(t))
+            out.append({"InstanceId": i["InstanceId"],
+                        "PreviousState": {"Code": STATE_CODES[prev], "Name": prev},
+                        "CurrentState": {"Code": STATE_CODES[i["_state"]],
+                                         "Name": i["_state"]}})
+        return {"StoppingInstances": out}
+
+    def op_StartInstances(self, ctx, p):
+        reg = ctx.reg
+        insts = self._instances_for(reg, p["InstanceIds"])
+        for i in insts:
+            if i["_state"] not in ("stopped", "pending", "running"):
+                raise err("IncorrectInstanceState",
+                          f"The instance '{i['InstanceId']}' is not in a state "
+                          f"from which it can be started.")
+        out = []
+        t = now()
+        for i in insts:
+            prev = i["_state"]
+            if prev == "stopped":
+                i["_state"] = "pending"
+                i["_running_at"] = t + self.opts.boot_seconds
+                i["_reason"] = ""
+            out.append({"InstanceId": i["InstanceId"],
+                        "PreviousState": {"Code": STATE_CODES[prev], "Name": prev},
+                        "CurrentState": {"Code": STATE_CODES[i["_state"]],
+                                         "Name": i["_state"]}})
+        return {"StartingInstances": out}
+
+    def op_ModifyInstanceMetadataOptions(self, ctx, p):
+        reg = ctx.reg
+        i = self.get(reg, "i", p["InstanceId"])
+        if i["_state"] in ("shutting-down", "terminated"):
+            raise err("IncorrectInstanceState",
+                      f"The instance '{i['InstanceId']}' is not in a valid state "
+                      f"for this operation.")
+        hop = p.get("HttpPutResponseHopLimit")
+        if hop is not None and not 1 <= hop <= 64:
+            raise err("InvalidParameterValue",
+                      f"The HttpPutResponseHopLimit value {hop} is not valid. "
+                      f"Specify a value between 1 and 64.")
+        for k in ("HttpTokens", "HttpPutResponseHopLimit", "HttpEndpoint",
+                  "HttpProtocolIpv6", "InstanceMetadataTags"):
+            if k in p:
+                i["_metadata"][k] = p[k]
+        i["_metadata_pending_until"] = now() + 1.0
+        return {"InstanceId": i["InstanceId"],
+                "InstanceMetadataOptions": dict(i["_metadata"], State="pending")}
 
     def _become_terminated(self, reg, inst):
         inst["_state"] = "terminated"
@@ -1963,8 +2183,8 @@ class Sim:
             "SecurityGroups": groups, "Tags": tag_list(self.tags_of(inst)),
             "CpuOptions": {"CoreCount": 1, "ThreadsPerCore": 2},
             "HibernationOptions": {"Configured": False},
-            "MetadataOptions": dict(inst["_metadata"],
-                                    State="applied" if st == "running" else "pending"),
+            "MetadataOptions": dict(inst["_metadata"], State="pending" if (
+                st == "pending" or inst.get("_metadata_pending_until")) else "applied"),
             "EnclaveOptions": {"Enabled": False},
             "PlatformDetails": "Linux/UNIX", "UsageOperation": "RunInstances",
             "UsageOperationUpdateTime": inst["_launch"],
@@ -1975,7 +2195,7 @@ class Sim:
             "BlockDeviceMappings": [],
             "NetworkInterfaces": [],
         }
-        if st in ("shutting-down", "terminated"):
+        if st in ("shutting-down", "terminated", "stopping", "stopped"):
             out["StateReason"] = {"Code": "Client.UserInitiatedShutdown",
                                   "Message": "Client.UserInitiatedShutdown: User "
                                              "initiated shutdown"}
@@ -2283,7 +2503,7 @@ class Sim:
             raise err("MissingParameter",
                       "The request must contain the parameter instanceId or "
                       "networkInterfaceId")
-        if inst["_state"] != "running":
+        if inst["_state"] not in ("running", "stopped"):
             raise err("IncorrectInstanceState",
                       f"The instance '{inst['InstanceId']}' is not in a valid "
                       f"state for this operation.")
@@ -2306,7 +2526,8 @@ class Sim:
         a["_assoc"] = "eipassoc-" + self.new_id("x")[2:]
         inst["_eip"] = a["AllocationId"]
         host = inst.get("_host")
-        if self.opts.ssh_instances and host is not None and host.error is None:
+        if self.opts.ssh_instances and host is not None and host.error is None \
+                and inst["_state"] == "running":
             threading.Thread(target=host.start_sshd,
                              args=(a["PublicIp"], self.opts.ssh_port),
                              daemon=True).start()
