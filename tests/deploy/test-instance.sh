@@ -112,6 +112,11 @@ check "the first connection was checked against the console's keys" \
 check "the host key was pinned in the state cache and as a tag" \
   eval 'out_has "pinned host key SHA256:.* \(state cache and tag craftctl:host-key\)" && [ -n "$(tag_key)" ] && grep -rqs "host_key" "$XDG_STATE_HOME"'
 
+run logs logs --tail 5 web </dev/null
+check "logs (no --host) reads the instance's current release" eval '[ "$RC" -eq 0 ] && out_has "serving release $R1"'
+run ssh ssh -- echo on-the-instance </dev/null
+check "ssh -- CMD (no --host) runs on the instance" eval '[ "$RC" -eq 0 ] && grep -qx on-the-instance "$OUT"'
+
 # A CI runner: no local state, the tag alone verifies the instance.
 rm -rf "$XDG_STATE_HOME"
 sleep 1.1
