@@ -227,10 +227,16 @@ class SshShutdownTest(SimTest):
             self.assertTrue(accepts(ip, port), sim.read_log())
             sim.proc.kill()        # SIGKILL: no handler, no atexit
             sim.proc.wait()
+            left = [d for d in os.listdir(tempfile.gettempdir())
+                    if d.startswith(f"awssim-hosts-{sim.proc.pid}-")]
+            self.assertEqual(len(left), 1)   # cannot clean up after SIGKILL...
             deadline = time.monotonic() + 10
             while accepts(ip, port) and time.monotonic() < deadline:
                 time.sleep(0.1)
             self.assertFalse(accepts(ip, port))
+            # ...but the next simulator removes what a dead one left
+            Sim().stop()
+            self.assertFalse(os.path.exists(os.path.join(tempfile.gettempdir(), left[0])))
         finally:
             sim.stop()
 

@@ -189,7 +189,8 @@ class Sim:
         self.creds = credentials
         self.account = opts.account_id
         self.lock = threading.RLock()
-        self.hosts_dir = tempfile.mkdtemp(prefix="awssim-hosts-")
+        clean_stale_hosts_dirs()
+        self.hosts_dir = tempfile.mkdtemp(prefix=f"awssim-hosts-{os.getpid()}-")
         self.ip_counter = 1
         self.eip_counter = 0
         self.reset()
@@ -2725,6 +2726,31 @@ class Sim:
                 r["addresses"] = [self.view_address(reg, a) for a in live(reg.addresses)]
                 out[name] = r
         return out
+
+
+def clean_stale_hosts_dirs():
+    """Remove host-key directories left by simulators that were killed.
+
+    They are named awssim-hosts-PID-*; a directory whose simulator process
+    no longer exists (SIGKILL leaves no chance to clean up) is removed. Its
+    sshds died with the simulator (PR_SET_PDEATHSIG)."""
+    tmp = tempfile.gettempdir()
+    try:
+        names = os.listdir(tmp)
+    except OSError:
+        return
+    for name in names:
+        m = re.fullmatch(r"awssim-hosts-(\d+)-\w+", name)
+        if not m:
+            continue
+        pid = int(m.group(1))
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                alive = b"awssim" in f.read()
+        except OSError:
+            alive = False
+        if not alive:
+            shutil.rmtree(os.path.join(tmp, name), ignore_errors=True)
 
 
 def live(coll):
