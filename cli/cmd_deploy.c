@@ -1,6 +1,7 @@
 /* craftctl deploy: ship the stack to an SSH host and health-gate it. Also
  * the target setup that `ssh` and `logs` share (cli_target_*). */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -288,6 +289,14 @@ static craft_code instance_target(struct cli_ctx *ctx, struct cli_target *tg, in
 	return rc;
 }
 
+static volatile sig_atomic_t target_cancel;
+
+static void on_cancel(int sig)
+{
+	(void)sig;
+	target_cancel = 1;
+}
+
 int cli_target_setup(struct cli_ctx *ctx, struct cli_target *tg)
 {
 	struct craft_config_overrides ov = { ctx->stack, ctx->region };
@@ -400,6 +409,12 @@ int cli_target_setup(struct cli_ctx *ctx, struct cli_target *tg)
 	tg->opts.nenv = (size_t)(cfg->n_env < CLI_TARGET_MAX ? cfg->n_env : CLI_TARGET_MAX);
 	tg->opts.secrets = (const char *const *)cfg->secrets;
 	tg->opts.nsecrets = (size_t)cfg->n_secrets;
+	/* Ctrl-C or SIGTERM: the library stops at its next wait, gives the host's
+	 * lock back and returns CRAFT_EINTR (exit 130); a re-run resumes. */
+	target_cancel = 0;
+	signal(SIGINT, on_cancel);
+	signal(SIGTERM, on_cancel);
+	tg->ssh.cancel = &target_cancel;
 	/* For tests and the demo: a remote root of their own and their own engine. */
 	tg->opts.remote_root = craft_env_get("CRAFTCTL_REMOTE_ROOT");
 	tg->opts.docker_host = craft_env_get("CRAFTCTL_REMOTE_DOCKER_HOST");

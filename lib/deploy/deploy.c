@@ -379,7 +379,7 @@ static craft_code http_check(struct run *x, const char *phase, struct craft_err 
 	phase_begin(x, phase, x->res->url);
 	rc = craft_health_wait(x->res->url,
 	                       x->o->health_timeout_s > 0 ? x->o->health_timeout_s : 180, 250,
-	                       phase, x->r, &status, err);
+	                       phase, x->r, x->t->cancel, &status, err);
 	if (rc == CRAFT_OK)
 		craft_logf(x->r, CRAFT_LEVEL_INFO, "  %s answered %ld", x->res->url, status);
 	phase_end(x, phase, start, rc);
@@ -388,8 +388,9 @@ static craft_code http_check(struct run *x, const char *phase, struct craft_err 
 
 static int fatal(craft_code rc)
 {
-	/* The connection is gone or a step hung: no further remote step can run. */
-	return rc == CRAFT_ESSH || rc == CRAFT_ETIMEOUT || rc == CRAFT_ENOMEM;
+	/* The connection is gone, a step hung, or the user stopped us: no
+	 * further remote step (no rollback either) may run. */
+	return rc == CRAFT_ESSH || rc == CRAFT_ETIMEOUT || rc == CRAFT_ENOMEM || rc == CRAFT_EINTR;
 }
 
 /* build, up, wait, http for a release; phases prefixed with prefix. */
@@ -793,7 +794,8 @@ craft_code craft_deploy_run(const struct craft_ssh_target *t, const struct craft
 	else
 		rc = deploy_new(&x, bundle, release, err);
 done:
-	if (x.s && !fatal(rc))
+	/* An interrupted deploy still has its connection: give the lock back. */
+	if (x.s && (!fatal(rc) || rc == CRAFT_EINTR))
 		release_lock(&x, lock);
 	else if (lock)
 		free(lock); /* the connection is gone; the host drops the lock with it */

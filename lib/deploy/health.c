@@ -63,7 +63,8 @@ craft_code craft_health_get(const char *url, int timeout_ms, long *status, char 
 }
 
 craft_code craft_health_wait(const char *url, int timeout_s, int interval_ms, const char *phase,
-                             const struct craft_reporter *r, long *status, struct craft_err *err)
+                             const struct craft_reporter *r, const volatile sig_atomic_t *cancel,
+                             long *status, struct craft_err *err)
 {
 	long long start = craft_now_ms();
 	long long deadline = start + (timeout_s > 0 ? timeout_s : 60) * 1000LL;
@@ -87,6 +88,8 @@ craft_code craft_health_wait(const char *url, int timeout_s, int interval_ms, co
 			snprintf(last, sizeof(last), "%s", e.msg);
 		}
 		now = craft_now_ms();
+		if (cancel && *cancel)
+			return craft_err_set(err, CRAFT_EINTR, "interrupted");
 		if (now >= deadline)
 			return craft_err_set(
 			        err, CRAFT_EDEPLOY,

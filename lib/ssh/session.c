@@ -30,7 +30,18 @@ struct craft_ssh {
 	char keytype[64];
 	int keepalive_s;
 	long long next_keepalive_ms;
+	const volatile sig_atomic_t *cancel;
 };
+
+static int cancelled(const struct craft_ssh *s)
+{
+	return s->cancel && *s->cancel;
+}
+
+static craft_code interrupted(struct craft_err *err)
+{
+	return craft_err_set(err, CRAFT_EINTR, "interrupted");
+}
 
 struct craft_ssh_bg {
 	struct craft_ssh *s;
@@ -628,6 +639,7 @@ craft_code craft_ssh_connect(const struct craft_ssh_target *t, const struct craf
 	snprintf(s->user, sizeof(s->user), "%s", t->user);
 	s->port = t->port > 0 ? t->port : 22;
 	s->keepalive_s = t->keepalive_s > 0 ? t->keepalive_s : 15;
+	s->cancel = t->cancel;
 	known_types(t, s->host, s->port, types, sizeof(types));
 	hostkey_pref(types, pref, sizeof(pref));
 	next_report = start + 10000;
@@ -660,6 +672,10 @@ craft_code craft_ssh_connect(const struct craft_ssh_target *t, const struct craf
 			free_session(s);
 		}
 		now = craft_now_ms();
+		if (cancelled(s)) {
+			rc = interrupted(err);
+			goto fail;
+		}
 		if (now >= deadline) {
 			rc = craft_err_set(err, CRAFT_ESSH, "%s (gave up after %llds, %d attempts)",
 			                   why, (now - start) / 1000, attempts);
@@ -862,6 +878,10 @@ craft_code craft_ssh_exec(struct craft_ssh *s, const char *command, const char *
 		}
 		if (libssh2_channel_eof(ch))
 			break;
+		if (cancelled(s)) {
+			rc = interrupted(err);
+			goto done;
+		}
 		if (deadline > 0 && craft_now_ms() >= deadline) {
 			rc = craft_err_set(err, CRAFT_ETIMEOUT,
 			                   "the remote command ran longer than %ds", timeout_s);
@@ -959,6 +979,10 @@ craft_code craft_ssh_bg_start(struct craft_ssh *s, const char *command, const ch
 			 * output and exit_status. */
 			close_channel(s, ch, exit_status);
 			return CRAFT_OK;
+		}
+		if (cancelled(s)) {
+			rc = interrupted(err);
+			goto fail;
 		}
 		if (craft_now_ms() >= deadline) {
 			rc = craft_err_set(err, CRAFT_ETIMEOUT,
@@ -1086,6 +1110,10 @@ craft_code craft_ssh_upload(struct craft_ssh *s, const char *local_path, const c
 			ssize_t w = libssh2_sftp_write(h, buf + off, (size_t)n - off);
 
 			if (w == LIBSSH2_ERROR_EAGAIN) {
+				if (cancelled(s)) {
+					code = interrupted(err);
+					goto done;
+				}
 				if (craft_now_ms() > deadline) {
 					code = craft_err_set(err, CRAFT_ETIMEOUT,
 					                     "upload timed out");

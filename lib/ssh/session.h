@@ -15,6 +15,7 @@
 #ifndef CRAFT_SSH_SESSION_H
 #define CRAFT_SSH_SESSION_H
 
+#include <signal.h>
 #include <stddef.h>
 
 #include "core/buf.h"
@@ -56,6 +57,9 @@ struct craft_ssh_target {
 
 	int connect_timeout_s; /* total time to keep retrying; 0 = 120 */
 	int keepalive_s;       /* 0 = 15 */
+
+	/* Set (by a signal handler) to stop: waits end with CRAFT_EINTR. */
+	const volatile sig_atomic_t *cancel;
 };
 
 struct craft_ssh;

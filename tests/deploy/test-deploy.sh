@@ -59,6 +59,9 @@ stage_demo "$APP" "$HP"
 export HOME=$ENV_TMP/home
 mkdir -p "$HOME/.ssh"
 unset SSH_AUTH_SOCK CRAFTCTL_SSH_PASSPHRASE
+# Bundles are made in TMPDIR: none may be left behind.
+export TMPDIR=$ENV_TMP/tmp
+mkdir -p "$TMPDIR"
 KEY=$ENV_TMP/id_ed25519
 RROOT=$CRAFTCTL_REMOTE_ROOT
 BASE=$RROOT/demo
@@ -196,6 +199,25 @@ OUT=$ENV_TMP/out.concurrent-a
 RA=$(released)
 check "the first of the two deploys completes" eval '[ "$A_RC" -eq 0 ] && [ "$(page_release)" = "$RA" ]'
 check "the lock is gone after the deploy" eval '[ ! -e "$BASE/lock" ]'
+
+# ---- Ctrl-C in the middle of a deploy -------------------------------------------------------------
+
+new_second
+set_greeting "interrupted by the user"
+"$bin" -c "$APP/craftctl.yaml" deploy "${TARGET[@]}" --health-timeout 30 >"$ENV_TMP/out.sigint" 2>&1 &
+I_PID=$!
+BG_PIDS+=("$I_PID")
+for _ in $(seq 1 300); do
+  grep -q '^==> build' "$ENV_TMP/out.sigint" && break
+  sleep 0.05
+done
+kill -INT "$I_PID"
+wait "$I_PID"
+I_RC=$?
+OUT=$ENV_TMP/out.sigint
+check "SIGINT mid-deploy: exit 130, the host's lock given back" \
+  eval '[ "$I_RC" -eq 130 ] && out_has "^craftctl: interrupted" && [ ! -e "$BASE/lock" ]'
+check "the interrupted release did not become current" eval '[ "$(readlink "$BASE/current")" = "releases/$RA" ]'
 
 # ---- sshd killed in the middle of a deploy ---------------------------------------------------
 
@@ -340,6 +362,9 @@ SSHD_PID=$!
 run late-sshd -c "$APP/craftctl.yaml" ssh "${TARGET[@]}" --connect-timeout 60 -- echo connected-late </dev/null
 check "connect retries until sshd answers, with a progress line every 10 s" \
   eval '[ "$RC" -eq 0 ] && out_has "waiting for ssh on 127.0.0.1 port $SSH_PORT" && grep -qx connected-late "$OUT"'
+
+check "no release bundle is left in TMPDIR after any deploy" \
+  eval '[ -z "$(find "$TMPDIR" -name "craftctl-bundle-*")" ]'
 
 # ---- figures -----------------------------------------------------------------------------------------
 
