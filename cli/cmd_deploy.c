@@ -113,7 +113,7 @@ static char *prompt_passphrase(const char *keyfile)
 	if (have_old) {
 		noecho = old;
 		noecho.c_lflag &= ~(tcflag_t)ECHO;
-		tcsetattr(fileno(tty), TCSAFLUSH, &noecho);
+		tcsetattr(fileno(tty), TCSANOW, &noecho);
 	}
 	if (fgets(line, sizeof(line), tty)) {
 		line[strcspn(line, "\r\n")] = '\0';
@@ -121,7 +121,7 @@ static char *prompt_passphrase(const char *keyfile)
 		explicit_bzero(line, sizeof(line));
 	}
 	if (have_old)
-		tcsetattr(fileno(tty), TCSAFLUSH, &old);
+		tcsetattr(fileno(tty), TCSANOW, &old);
 	fputc('\n', tty);
 	fclose(tty);
 	return out;

@@ -347,6 +347,24 @@ check "an encrypted OpenSSH key opens with CRAFTCTL_SSH_PASSPHRASE" eval '[ "$RC
 CRAFTCTL_SSH_PASSPHRASE='wrong' run key-enc-wrong -c "$APP/craftctl.yaml" ssh --host 127.0.0.1 \
   --port "$SSH_PORT" --user "$ME" -i "$ENV_TMP/key_ed25519_enc" -- true </dev/null
 check "a wrong passphrase is a clear error" eval '[ "$RC" -eq 1 ] && out_has "cannot use SSH key .*wrong passphrase"'
+if command -v script >/dev/null 2>&1; then
+  OUT=$ENV_TMP/out.key-enc-prompt
+  printf 'sekrit pass\n' |
+    script -qec "$(printf '%q ' "$bin" -c "$APP/craftctl.yaml" ssh --host 127.0.0.1 --port "$SSH_PORT" --user "$ME" -i "$ENV_TMP/key_ed25519_enc" -- echo prompted-ok)" /dev/null >"$OUT" 2>&1
+  RC=$?
+  check "an encrypted key's passphrase is asked on the terminal" \
+    eval '[ "$RC" -eq 0 ] && out_has "passphrase for .*key_ed25519_enc" && grep -q prompted-ok "$OUT"'
+fi
+eval "$(ssh-agent -s)" >/dev/null
+BG_PIDS+=("$SSH_AGENT_PID")
+ssh-add -q "$ENV_TMP/key_ecdsa" 2>/dev/null
+run agent -c "$APP/craftctl.yaml" ssh --host 127.0.0.1 --port "$SSH_PORT" --user "$ME" -- echo via-agent </dev/null
+check "with no key given, the ssh-agent's key is used" eval '[ "$RC" -eq 0 ] && grep -qx via-agent "$OUT"'
+kill "$SSH_AGENT_PID" 2>/dev/null
+unset SSH_AUTH_SOCK SSH_AGENT_PID
+run no-key -c "$APP/craftctl.yaml" ssh --host 127.0.0.1 --port "$SSH_PORT" --user "$ME" -- true </dev/null
+check "no key, no agent: an error that says what was tried" \
+  eval '[ "$RC" -eq 1 ] && out_has "authentication failed .*no ssh-agent.*give a key with -i"'
 run key-enc-none -c "$APP/craftctl.yaml" ssh --host 127.0.0.1 --port "$SSH_PORT" --user "$ME" -i "$ENV_TMP/key_ed25519_enc" -- true </dev/null
 check "an encrypted key without a passphrase and no terminal: exit 2 saying so" \
   eval '[ "$RC" -eq 2 ] && out_has "is encrypted: set CRAFTCTL_SSH_PASSPHRASE"'
