@@ -1535,7 +1535,7 @@ struct dcall {
 	struct found *f;
 	const char *action;
 	void (*parse)(struct found *f, xmlNodePtr root);
-	struct craft_res *target; /* round 2 */
+	int optional; /* round 2: NotFound leaves the details unknown */
 };
 
 static struct craft_res *cand(struct found *f, enum craft_kind kind, xmlNodePtr item,
@@ -1792,6 +1792,8 @@ static void on_discovered(void *ud, const struct craft_aws_result *res)
 
 	if (res->code == CRAFT_OK) {
 		d->parse(f, xmlDocGetRootElement(res->doc));
+	} else if (d->optional && res->code == CRAFT_EAWS && is_notfound(res->err.aws_code)) {
+		/* a detail of something just made, not visible yet: left unknown */
 	} else if (!f->failed) {
 		f->failed = 1;
 		f->err = res->err;
@@ -1802,7 +1804,7 @@ static void on_discovered(void *ud, const struct craft_aws_result *res)
 }
 
 static void submit_discovery(struct found *f, const char *action, struct craft_query *q,
-                             void (*parse)(struct found *, xmlNodePtr))
+                             void (*parse)(struct found *, xmlNodePtr), int optional)
 {
 	struct dcall *d = calloc(1, sizeof(*d));
 
@@ -1817,6 +1819,7 @@ static void submit_discovery(struct found *f, const char *action, struct craft_q
 	d->f = f;
 	d->action = action;
 	d->parse = parse;
+	d->optional = optional;
 	f->pending++;
 }
 
@@ -2057,14 +2060,14 @@ static craft_code discover(struct craft_infra *in, int wait_ip, int attrs, struc
 	}
 	/* round 1: everything tagged with the stack, and the zones */
 	craft_query_init(&q);
-	submit_discovery(f, "DescribeAvailabilityZones", &q, parse_azs);
+	submit_discovery(f, "DescribeAvailabilityZones", &q, parse_azs, 0);
 	for (size_t i = 0; i < sizeof(round1) / sizeof(round1[0]); i++) {
 		craft_query_release(&q);
 		craft_query_init(&q);
 		stack_filter(&q, 1, in->cfg->stack);
 		if (strcmp(round1[i].action, "DescribeInstances") == 0)
 			craft_query_add_filter(&q, 2, "instance-state-name", states, 5);
-		submit_discovery(f, round1[i].action, &q, round1[i].parse);
+		submit_discovery(f, round1[i].action, &q, round1[i].parse, 0);
 	}
 	craft_query_release(&q);
 	rc = craft_aws_run(in->aws, err);
@@ -2166,18 +2169,18 @@ static craft_code discover(struct craft_infra *in, int wait_ip, int attrs, struc
 			craft_query_init(&q);
 			craft_query_add(&q, "VpcId", m->res[vpc].id);
 			craft_query_add(&q, "Attribute", "enableDnsSupport");
-			submit_discovery(f, "DescribeVpcAttribute", &q, parse_vpc_attr);
+			submit_discovery(f, "DescribeVpcAttribute", &q, parse_vpc_attr, 1);
 			craft_query_release(&q);
 			craft_query_init(&q);
 			craft_query_add(&q, "VpcId", m->res[vpc].id);
 			craft_query_add(&q, "Attribute", "enableDnsHostnames");
-			submit_discovery(f, "DescribeVpcAttribute", &q, parse_vpc_attr);
+			submit_discovery(f, "DescribeVpcAttribute", &q, parse_vpc_attr, 1);
 			craft_query_release(&q);
 		}
 		if (attrs && m->res[inst].found && m->res[inst].have.root_volume[0]) {
 			craft_query_init(&q);
 			craft_query_add(&q, "VolumeId.1", m->res[inst].have.root_volume);
-			submit_discovery(f, "DescribeVolumes", &q, parse_volume);
+			submit_discovery(f, "DescribeVolumes", &q, parse_volume, 1);
 			craft_query_release(&q);
 		}
 		if (f->pending) {
@@ -2393,6 +2396,64 @@ static craft_code apply(struct craft_infra *in, struct eng *e, int *counts, stru
 	return rc;
 }
 
+/*
+ * Discovery again after an apply, to find twins of creates that were retried
+ * after an unclear failure. What this run made is known by id even when an
+ * eventually consistent Describe does not show it yet: such a resource is
+ * taken as created (never created twice), and a visible resource of the
+ * same name that is not the one this run made is an extra.
+ */
+static craft_code rediscover(struct craft_infra *in, struct craft_err *err)
+{
+	struct known {
+		enum craft_kind kind;
+		char name[32];
+		char id[64];
+	} *known = calloc((size_t)CRAFT_MAX_RES, sizeof(*known));
+	int nknown = 0;
+	struct craft_model *m = &in->m;
+	craft_code rc;
+
+	if (!known)
+		return craft_err_set(err, CRAFT_ENOMEM, "out of memory");
+	for (int i = 0; i < m->ndesired; i++)
+		if (m->res[i].kind != CRAFT_K_IMAGE && m->res[i].id[0]) {
+			known[nknown].kind = m->res[i].kind;
+			COPY(known[nknown].name, m->res[i].name);
+			COPY(known[nknown].id, m->res[i].id);
+			nknown++;
+		}
+	rc = discover(in, 1, 1, err);
+	if (rc) {
+		free(known);
+		return rc;
+	}
+	/* in dependency order, so assumed properties see their dependencies' ids */
+	for (int i = 0; i < m->ndesired; i++) {
+		struct craft_res *r = &m->res[i];
+
+		for (int k = 0; k < nknown; k++) {
+			if (known[k].kind != r->kind || strcmp(known[k].name, r->name) != 0)
+				continue;
+			if (r->found && strcmp(r->id, known[k].id) == 0)
+				break;
+			if (r->found && craft_kind_tagged(r->kind)) {
+				int x = craft_model_add_extra(m, r->kind, r->name, r->id);
+
+				if (x >= 0) {
+					m->res[x].have = r->have;
+					COPY(m->res[x].state, r->state);
+				}
+			}
+			craft_model_assume_created(m, i, known[k].id);
+			break;
+		}
+	}
+	craft_model_plan(m);
+	free(known);
+	return CRAFT_OK;
+}
+
 craft_code craft_infra_provision(struct craft_infra *in, struct craft_infra_outputs *out,
                                  struct craft_err *err)
 {
@@ -2457,7 +2518,7 @@ craft_code craft_infra_provision(struct craft_infra *in, struct craft_infra_outp
 			break;
 		craft_logf(in->opts.reporter, CRAFT_LEVEL_DEBUG,
 		           "a create was retried after an unclear failure: checking for twins");
-		rc = discover(in, 1, 1, err);
+		rc = rediscover(in, err);
 		if (rc)
 			goto done;
 		{
@@ -2622,12 +2683,12 @@ craft_code craft_infra_find_instance(struct craft_infra_instance *out,
 	stack_filter(&q, 1, cfg->stack);
 	craft_query_add_filter(&q, 2, "instance-state-name", states, 4);
 	craft_query_add_filter(&q, 3, "tag:craftctl:resource", vals, 1);
-	submit_discovery(f, "DescribeInstances", &q, parse_instances);
+	submit_discovery(f, "DescribeInstances", &q, parse_instances, 0);
 	craft_query_release(&q);
 	craft_query_init(&q);
 	stack_filter(&q, 1, cfg->stack);
 	craft_query_add_filter(&q, 2, "tag:craftctl:resource", vals, 1);
-	submit_discovery(f, "DescribeAddresses", &q, parse_addresses);
+	submit_discovery(f, "DescribeAddresses", &q, parse_addresses, 0);
 	craft_query_release(&q);
 	rc = craft_aws_run(aws, err);
 	if (!rc && f->failed) {

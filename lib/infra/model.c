@@ -176,6 +176,7 @@ craft_code craft_model_build(struct craft_model *m, const struct craft_config *c
 	i = add(m, CRAFT_K_EIP_ASSOC, "server");
 	dep(m, i, eip);
 	dep(m, i, inst);
+	dep(m, i, igw); /* AWS refuses an address for a VPC without an attached gateway */
 	if (i < 0)
 		return craft_err_set(err, CRAFT_EINTERNAL, "too many resources");
 	m->ndesired = m->n;
@@ -493,4 +494,43 @@ void craft_model_count(const struct craft_model *m, int counts[6])
 	for (int i = 0; i < m->n; i++)
 		if (m->res[i].kind != CRAFT_K_IMAGE && (unsigned)m->res[i].action < 6)
 			counts[m->res[i].action]++;
+}
+
+static void setstr(char *dst, size_t n, const char *src)
+{
+	size_t len = strnlen(src, n - 1);
+
+	memmove(dst, src, len);
+	dst[len] = '\0';
+}
+
+void craft_model_assume_created(struct craft_model *m, int i, const char *id)
+{
+	struct craft_res *r = &m->res[i];
+	int vpc = craft_model_find(m, CRAFT_K_VPC, "main");
+	int igw = craft_model_find(m, CRAFT_K_IGW, "main");
+	int inst = craft_model_find(m, CRAFT_K_INSTANCE, "server");
+
+	r->found = 1;
+	setstr(r->id, sizeof(r->id), id);
+	r->have = r->want;
+	r->have.tags_ok = 1;
+	snprintf(r->state, sizeof(r->state), "%s",
+	         r->kind == CRAFT_K_INSTANCE ? "running" : "available");
+	switch (r->kind) {
+	case CRAFT_K_IGW:
+		setstr(r->have.attached, sizeof(r->have.attached), m->res[vpc].id);
+		break;
+	case CRAFT_K_ROUTE:
+		setstr(r->have.target, sizeof(r->have.target), m->res[igw].id);
+		break;
+	case CRAFT_K_SG:
+		craft_model_rules(m, r->have.rules, &r->have.nrules);
+		break;
+	case CRAFT_K_EIP:
+		setstr(r->have.instance_id, sizeof(r->have.instance_id), m->res[inst].id);
+		break;
+	default:
+		break;
+	}
 }

@@ -149,6 +149,13 @@ int craft_model_plan(struct craft_model *m);
  * types (their fingerprints are not compared). */
 void craft_model_key_fingerprint(const char *publine, char *out, size_t outsz);
 
+/*
+ * Marks desired resource i as found with id and the properties it was
+ * created with (everything as wanted): for a resource this run made that
+ * an eventually consistent Describe does not show yet.
+ */
+void craft_model_assume_created(struct craft_model *m, int i, const char *id);
+
 /* Counts resources by action (index by enum craft_action). */
 void craft_model_count(const struct craft_model *m, int counts[6]);
 

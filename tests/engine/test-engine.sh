@@ -412,7 +412,8 @@ cc beta destroy --yes >/dev/null 2>&1
 if [ "$($check "$ep" tagged beta)" = 0 ]; then ok "second stack destroyed"; else bad "beta leftovers"; fi
 
 # ---- convergence under throttling, faults and eventual consistency
-start_sim --latency-ms 2 --throttle-rate 0.2 --fault-rate 0.05 --consistency-delay-ms 2000 --seed 11
+start_sim --latency-ms 2 --throttle-rate 0.2 --fault-rate 0.05 --consistency-delay-ms 2000 --seed 11 \
+  --consistency-mutations --ec2-rate-limits
 stack_file gamma 10.40.0.0/16
 out=$(cc gamma provision 2>&1)
 rc=$?
@@ -425,7 +426,7 @@ else
   bad "only $injected injected faults: the convergence test tested nothing"
 fi
 if [ $rc -eq 0 ] && r=$($check "$ep" expect gamma cidr=10.40.0.0/16 2>&1); then
-  ok "converges under throttle 0.2, faults 0.05, consistency 2 s: $r"
+  ok "converges under throttle 0.2, faults 0.05, consistency 2 s (also for mutations), EC2 rate limits: $r"
 else
   bad "faulty provision: exit $rc: $out ${r:-}"
 fi

@@ -259,3 +259,17 @@ Test(model, a_pending_instance_is_waited_for)
 	cr_assert_eq(m.res[inst].action, CRAFT_A_UPDATE);
 	cr_assert(strstr(m.res[inst].why, "wait until running"));
 }
+
+Test(model, what_a_run_created_is_assumed_as_wanted)
+{
+	/* found_all's shape, built through the engine's helper instead */
+	char id[32];
+
+	for (int i = 0; i < m.ndesired; i++) {
+		if (m.res[i].kind == CRAFT_K_IMAGE)
+			continue;
+		snprintf(id, sizeof(id), "id-%d", i);
+		craft_model_assume_created(&m, i, id);
+	}
+	cr_assert_eq(craft_model_plan(&m), 0);
+}
