@@ -347,6 +347,11 @@ check "an encrypted OpenSSH key opens with CRAFTCTL_SSH_PASSPHRASE" eval '[ "$RC
 CRAFTCTL_SSH_PASSPHRASE='wrong' run key-enc-wrong -c "$APP/craftctl.yaml" ssh --host 127.0.0.1 \
   --port "$SSH_PORT" --user "$ME" -i "$ENV_TMP/key_ed25519_enc" -- true </dev/null
 check "a wrong passphrase is a clear error" eval '[ "$RC" -eq 1 ] && out_has "cannot use SSH key .*wrong passphrase"'
+ssh-keygen -q -t ecdsa -m PEM -N 'pem pass' -f "$ENV_TMP/key_ecdsa_pem_enc"
+cat "$ENV_TMP/key_ecdsa_pem_enc.pub" >>"$ENV_TMP/sshd/authorized_keys"
+CRAFTCTL_SSH_PASSPHRASE='pem pass' run key-pem-enc -c "$APP/craftctl.yaml" ssh --host 127.0.0.1 \
+  --port "$SSH_PORT" --user "$ME" -i "$ENV_TMP/key_ecdsa_pem_enc" -- true </dev/null
+check "an encrypted PEM key (Proc-Type: 4,ENCRYPTED) opens with its passphrase" eval '[ "$RC" -eq 0 ]'
 if command -v script >/dev/null 2>&1; then
   OUT=$ENV_TMP/out.key-enc-prompt
   printf 'sekrit pass\n' |
