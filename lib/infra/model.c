@@ -19,7 +19,7 @@ static const struct {
 	[CRAFT_K_SUBNET] = { "subnet", 1 },
 	[CRAFT_K_RTB] = { "route_table", 1 },
 	[CRAFT_K_ROUTE] = { "route", 0 },
-	[CRAFT_K_RTB_ASSOC] = { "route_table_assoc", 0 },
+	[CRAFT_K_RTB_ASSOC] = { "rtb_association", 0 },
 	[CRAFT_K_SG] = { "security_group", 1 },
 	[CRAFT_K_KEY] = { "key_pair", 1 },
 	[CRAFT_K_INSTANCE] = { "instance", 1 },
