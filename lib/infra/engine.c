@@ -1365,8 +1365,9 @@ static const struct kind_ops {
 	                  BIT(CRAFT_K_INSTANCE) | BIT(CRAFT_K_EIP) | BIT(CRAFT_K_EIP_ASSOC) },
 	[CRAFT_K_SUBNET] = { subnet_create, subnet_update, subnet_delete,
 	                     BIT(CRAFT_K_INSTANCE) | BIT(CRAFT_K_RTB_ASSOC) },
+	/* after its subnets too: a replaced subnet takes its association along */
 	[CRAFT_K_RTB] = { rtb_create, rtb_update, rtb_delete,
-	                  BIT(CRAFT_K_RTB_ASSOC) | BIT(CRAFT_K_ROUTE) },
+	                  BIT(CRAFT_K_RTB_ASSOC) | BIT(CRAFT_K_ROUTE) | BIT(CRAFT_K_SUBNET) },
 	[CRAFT_K_ROUTE] = { route_create, route_update, NULL, 0 },
 	[CRAFT_K_RTB_ASSOC] = { assoc_create, NULL, assoc_delete, 0 },
 	[CRAFT_K_SG] = { sg_create, sg_update, sg_delete, BIT(CRAFT_K_INSTANCE) },

@@ -316,6 +316,26 @@ fi
 sed -i '/^instance: { type: t3.large }$/d' "$tmp/alpha.yaml"
 cc alpha provision --replace >/dev/null 2>&1
 
+# ---- a new VPC block replaces everything inside the VPC (with --replace)
+sed -i 's|^  cidr: 10.20.0.0/16|  cidr: 10.25.0.0/16|' "$tmp/alpha.yaml"
+out=$(cc alpha plan 2>&1)
+if grep -qE "^  replace +vpc +main .*cidr 10.20.0.0/16 -> 10.25.0.0/16" <<<"$out" &&
+  grep -qE "^  replace +subnet +public-1 .*its vpc is replaced" <<<"$out" &&
+  grep -qE "^  keep +elastic_ip" <<<"$out"; then
+  ok "plan: a new VPC block replaces the VPC and what is inside; the elastic ip stays"
+else
+  bad "vpc replace plan: $out"
+fi
+out=$(cc alpha provision --replace 2>&1)
+rc=$?
+if [ $rc -eq 0 ] && r=$($check "$ep" expect alpha cidr=10.25.0.0/16 2>&1); then
+  ok "provision --replace rebuilds the network in the new block: $r"
+else
+  bad "vpc replace: exit $rc: $out ${r:-}"
+fi
+sed -i 's|^  cidr: 10.25.0.0/16|  cidr: 10.20.0.0/16|' "$tmp/alpha.yaml"
+cc alpha provision --replace >/dev/null 2>&1
+
 # ---- a new SSH key replaces the key pair and the instance (with --replace)
 ssh-keygen -q -t ed25519 -N "" -C other -f "$tmp/otherkey"
 sed -i "s|^tags:|instance: { ssh_key: $tmp/otherkey }\ntags:|" "$tmp/alpha.yaml"
