@@ -75,10 +75,13 @@ const struct cli_command cli_commands[] = {
 	  "Environment: CRAFTCTL_CHECKIP_URL (the ssh_from: auto lookup URL, default\n"
 	  "https://checkip.amazonaws.com).",
 	  cmd_provision_opts },
-	{ "status", cmd_status, 0, "resources with ids and states, the address, the URL, drift", "",
+	{ "status", cmd_status, 0,
+	  "resources with ids and states, the address, the URL, drift, release and health", "",
 	  "Lists every resource of the stack with its kind, logical name, id and state,\n"
 	  "then the instance's address, the SSH command and URL, and how many resources\n"
-	  "drifted from the stack file (what 'provision' would change).\n"
+	  "drifted from the stack file (what 'provision' would change). For a running\n"
+	  "instance it then shows the release it serves (over SSH, only once a deploy\n"
+	  "has pinned its host key) and the answer of deploy.health_path.\n"
 	  "Environment: CRAFTCTL_CHECKIP_URL, as for plan.",
 	  NULL },
 	{ "destroy", cmd_destroy, 0, "delete every resource of the stack (asks unless --yes)", "",

@@ -41,6 +41,11 @@ if grep -q 'id="release"' "$tmp/out" && grep -q '"status":"ok"' "$tmp/out"; then
 else
   bad "the page's answer is not in the output"
 fi
+if grep -qE '^  release +[0-9]{8}T[0-9]{6}Z' "$tmp/out" && grep -qE '^  health +200 ok' "$tmp/out"; then
+  ok "status shows the release served and its health"
+else
+  bad "status shows no release or health"
+fi
 if grep -q 'the simulator holds nothing tagged with the stack' "$tmp/out"; then ok "nothing is left in the simulator"; else bad "the simulator was not checked empty"; fi
 sleep 1
 left=$(census "$mark")
