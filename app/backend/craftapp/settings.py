@@ -51,9 +51,17 @@ if not SECRET_KEY:
 
 # The container's own healthcheck talks to localhost, so those two names are
 # always accepted besides the configured ones.
+# PUBLIC_HOST is the address craftctl deployed to (it sets it for every
+# release): the health check and the first visitors arrive with that Host
+# before anyone has a DNS name to put in DJANGO_ALLOWED_HOSTS.
+PUBLIC_HOST = env("PUBLIC_HOST")
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS") + ["localhost", "127.0.0.1"]
+if PUBLIC_HOST:
+    ALLOWED_HOSTS.append(PUBLIC_HOST)
 
 _origins = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+if PUBLIC_HOST:
+    _origins += ["http://" + PUBLIC_HOST, "https://" + PUBLIC_HOST]
 if django.VERSION < (4, 0):
     # Django 3.2 compares bare host names; 4.0+ requires the scheme.
     _origins = [o.split("://", 1)[-1] for o in _origins]

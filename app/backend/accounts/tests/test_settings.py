@@ -72,6 +72,14 @@ class DeploySettingsTests(SimpleTestCase):
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertEqual(warning_ids(result.stdout + result.stderr), ["security.W021"])
 
+    def test_public_host_from_the_deploy_is_allowed(self):
+        code = "from django.conf import settings as s; print(s.ALLOWED_HOSTS, s.CSRF_TRUSTED_ORIGINS)"
+        result = manage("shell", "-c", code, DJANGO_SECRET_KEY=STRONG_KEY, PUBLIC_HOST="203.0.113.9")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("'203.0.113.9'", result.stdout)
+        without = manage("shell", "-c", code, DJANGO_SECRET_KEY=STRONG_KEY, PUBLIC_HOST="")
+        self.assertNotIn("203.0.113.9", without.stdout)
+
     def test_environment_is_read(self):
         code = (
             "from django.conf import settings as s;"
