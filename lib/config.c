@@ -20,6 +20,7 @@
 #include <openssl/rand.h>
 
 #include "core/buf.h"
+#include "core/fs.h"
 #include "core/env.h"
 
 #define MAX_FILE (1024 * 1024)
@@ -1098,29 +1099,6 @@ craft_code craft_config_generated_key_path(char **out, const char *stack, struct
 	return *out ? CRAFT_OK : craft_err_set(err, CRAFT_ENOMEM, "out of memory");
 }
 
-static craft_code mkdirs(const char *path, struct craft_err *err)
-{
-	char tmp[4096];
-	size_t n = strlen(path);
-
-	if (n >= sizeof(tmp))
-		return craft_err_set(err, CRAFT_EIO, "path too long");
-	memcpy(tmp, path, n + 1);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0700) != 0 && errno != EEXIST)
-			return craft_err_set(err, CRAFT_EIO, "cannot create '%s': %s", tmp,
-			                     strerror(errno));
-		*p = '/';
-	}
-	if (mkdir(tmp, 0700) != 0 && errno != EEXIST)
-		return craft_err_set(err, CRAFT_EIO, "cannot create '%s': %s", tmp,
-		                     strerror(errno));
-	return CRAFT_OK;
-}
-
 static craft_code put_u32(struct craft_buf *b, unsigned v)
 {
 	unsigned char x[4] = { (unsigned char)(v >> 24), (unsigned char)(v >> 16),
@@ -1306,7 +1284,7 @@ craft_code craft_config_ensure_key(struct craft_config *c, int *created, struct 
 		rc = craft_err_set(err, CRAFT_ENOMEM, "out of memory");
 		goto cleanup;
 	}
-	rc = mkdirs(dir, err);
+	rc = craft_mkdir_p(dir, err);
 	if (rc)
 		goto cleanup;
 	snprintf(comment, sizeof(comment), "craftctl-%s", c->stack);

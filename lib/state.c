@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "core/buf.h"
+#include "core/fs.h"
 #include "core/env.h"
 
 #define MAX_STATE (4 * 1024 * 1024)
@@ -52,29 +53,6 @@ craft_code craft_state_dir(char **out, struct craft_err *err)
 	return *out ? CRAFT_OK : craft_err_set(err, CRAFT_ENOMEM, "out of memory");
 }
 
-static craft_code mkdir_p(const char *path, struct craft_err *err)
-{
-	char tmp[4096];
-	size_t n = strlen(path);
-
-	if (n >= sizeof(tmp))
-		return craft_err_set(err, CRAFT_EIO, "path too long");
-	memcpy(tmp, path, n + 1);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0700) != 0 && errno != EEXIST)
-			return craft_err_set(err, CRAFT_EIO, "cannot create '%s': %s", tmp,
-			                     strerror(errno));
-		*p = '/';
-	}
-	if (mkdir(tmp, 0700) != 0 && errno != EEXIST)
-		return craft_err_set(err, CRAFT_EIO, "cannot create '%s': %s", tmp,
-		                     strerror(errno));
-	return CRAFT_OK;
-}
-
 static craft_code file_in_dir(char **out, const char *stack, const char *ext, int create_dir,
                               struct craft_err *err)
 {
@@ -86,7 +64,7 @@ static craft_code file_in_dir(char **out, const char *stack, const char *ext, in
 	if (rc)
 		return rc;
 	if (create_dir) {
-		rc = mkdir_p(dir, err);
+		rc = craft_mkdir_p(dir, err);
 		if (rc) {
 			free(dir);
 			return rc;
@@ -294,7 +272,7 @@ craft_code craft_state_save(struct craft_state *st, struct craft_err *err)
 	rc = craft_state_dir(&dir, err);
 	if (rc)
 		return rc;
-	rc = mkdir_p(dir, err);
+	rc = craft_mkdir_p(dir, err);
 	free(dir);
 	if (rc)
 		return rc;
