@@ -431,38 +431,52 @@ static void known_types(const struct craft_ssh_target *t, const char *host, int 
 	}
 }
 
+/* The decoded body of an OpenSSH-format private key in text ("openssh-key-v1"
+ * and on), or NULL when there is none. *n is its length; the caller frees. */
+static unsigned char *openssh_key_blob(const char *text, int *n)
+{
+	const char *begin = strstr(text, "-----BEGIN OPENSSH PRIVATE KEY-----");
+	const char *end = begin ? strstr(begin, "-----END OPENSSH PRIVATE KEY-----") : NULL;
+	struct craft_buf b64 = CRAFT_BUF_INIT(1 << 20);
+	unsigned char *raw = NULL;
+
+	*n = -1;
+	if (!end)
+		return NULL;
+	for (const char *p = begin + 35; p < end; p++)
+		if (*p != '\n' && *p != '\r' && *p != ' ')
+			(void)craft_buf_addch(&b64, *p);
+	raw = malloc(b64.len + 4);
+	if (raw)
+		*n = EVP_DecodeBlock(raw, (const unsigned char *)craft_buf_str(&b64), (int)b64.len);
+	craft_buf_release(&b64);
+	if (raw && *n < 0) {
+		free(raw);
+		raw = NULL;
+	}
+	return raw;
+}
+
 /* 1 when the private key file holds an RSA key (PEM, or OpenSSH format
  * whose public part is ssh-rsa). */
 static int key_is_rsa(const char *path)
 {
 	struct craft_buf text = CRAFT_BUF_INIT(1 << 20);
-	const char *t, *begin, *end;
-	int rsa = 0;
+	const char *t;
+	unsigned char *raw;
+	int rsa = 0, n;
 
 	if (read_file(path, &text, NULL, NULL) != CRAFT_OK)
 		return 0;
 	t = craft_buf_str(&text);
 	if (strstr(t, "BEGIN RSA PRIVATE KEY")) {
 		rsa = 1;
-	} else if ((begin = strstr(t, "-----BEGIN OPENSSH PRIVATE KEY-----")) != NULL &&
-	           (end = strstr(begin, "-----END OPENSSH PRIVATE KEY-----")) != NULL) {
-		struct craft_buf b64 = CRAFT_BUF_INIT(1 << 20);
-		unsigned char *raw;
-		int n;
-
-		for (const char *p = begin + 35; p < end; p++)
-			if (*p != '\n' && *p != '\r' && *p != ' ')
-				(void)craft_buf_addch(&b64, *p);
-		raw = malloc(b64.len + 4);
-		n = raw ? EVP_DecodeBlock(raw, (const unsigned char *)craft_buf_str(&b64),
-		                          (int)b64.len)
-		        : -1;
+	} else if ((raw = openssh_key_blob(t, &n)) != NULL) {
 		/* The first key's public blob starts with its type name. */
-		for (int i = 0; raw && i + 11 < n && i < 256; i++)
+		for (int i = 0; i + 11 < n && i < 256; i++)
 			if (memcmp(raw + i, "\0\0\0\7ssh-rsa", 11) == 0)
 				rsa = 1;
 		free(raw);
-		craft_buf_release(&b64);
 	}
 	craft_buf_release(&text);
 	return rsa;
@@ -1292,7 +1306,9 @@ done:
 craft_code craft_ssh_key_encrypted(const char *path, int *encrypted, struct craft_err *err)
 {
 	struct craft_buf text = CRAFT_BUF_INIT(1 << 20);
-	const char *t, *begin, *end;
+	const char *t;
+	unsigned char *raw;
+	int n;
 	craft_code rc;
 
 	*encrypted = 0;
@@ -1302,20 +1318,8 @@ craft_code craft_ssh_key_encrypted(const char *path, int *encrypted, struct craf
 	t = craft_buf_str(&text);
 	if (strstr(t, "ENCRYPTED")) {
 		*encrypted = 1;
-	} else if ((begin = strstr(t, "-----BEGIN OPENSSH PRIVATE KEY-----")) != NULL &&
-	           (end = strstr(begin, "-----END OPENSSH PRIVATE KEY-----")) != NULL) {
+	} else if ((raw = openssh_key_blob(t, &n)) != NULL) {
 		/* openssh-key-v1\0, then string ciphername: "none" when not encrypted */
-		struct craft_buf b64 = CRAFT_BUF_INIT(1 << 20);
-		unsigned char *raw;
-		int n;
-
-		for (const char *p = begin + 35; p < end; p++)
-			if (*p != '\n' && *p != '\r' && *p != ' ')
-				(void)craft_buf_addch(&b64, *p);
-		raw = malloc(b64.len + 4);
-		n = raw ? EVP_DecodeBlock(raw, (const unsigned char *)craft_buf_str(&b64),
-		                          (int)b64.len)
-		        : -1;
 		if (n > 19 && memcmp(raw, "openssh-key-v1", 15) == 0) {
 			size_t len = ((size_t)raw[15] << 24) | ((size_t)raw[16] << 16) |
 			             ((size_t)raw[17] << 8) | raw[18];
@@ -1323,7 +1327,6 @@ craft_code craft_ssh_key_encrypted(const char *path, int *encrypted, struct craf
 			*encrypted = !(len == 4 && n >= 23 && memcmp(raw + 19, "none", 4) == 0);
 		}
 		free(raw);
-		craft_buf_release(&b64);
 	}
 	craft_buf_release(&text);
 	return CRAFT_OK;
