@@ -46,6 +46,7 @@ class DeploySettingsTests(SimpleTestCase):
         result = manage("check")
         self.assertNotEqual(result.returncode, 0)
         self.assertIn("DJANGO_SECRET_KEY", result.stderr)
+        self.assertNotIn("Traceback", result.stderr)
 
     def test_debug_defaults_to_off(self):
         result = manage("shell", "-c", "from django.conf import settings; print(settings.DEBUG)", DJANGO_SECRET_KEY=STRONG_KEY)
