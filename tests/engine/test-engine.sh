@@ -80,6 +80,42 @@ cc() { # STACK ARGS...: craftctl on the stack's file against the simulator
 
 mutations_since() { $check "$ep" mutations "$1"; }
 ncalls() { $check "$ep" ncalls; }
+ec2() { "$bin" --endpoint-url "$ep" --region us-east-2 api ec2 "$@"; }
+
+wait_instance() { # STACK STATE: until the stack's instance is in STATE (20 s at most)
+  for _ in $(seq 100); do
+    [ "$($check "$ep" instance "$1" State.Name)" = "$2" ] && return 0
+    sleep 0.2
+  done
+  return 1
+}
+
+# inplace STACK WHAT CALLS [key=value...]: provision repairs drift with
+# exactly CALLS (sorted, unique, space-ended), the stack is the expected set,
+# and a second provision changes nothing.
+inplace() {
+  local s=$1 what=$2 want=$3 mark out rc m r
+  shift 3
+  mark=$(ncalls)
+  out=$(cc "$s" provision 2>&1)
+  rc=$?
+  m=$(mutations_since "$mark" | tr ' ' '\n' | LC_ALL=C sort -u | tr '\n' ' ')
+  if [ $rc -eq 0 ] && [ "$m" = "$want" ] && r=$($check "$ep" expect "$s" "$@" 2>&1); then
+    ok "provision updates in place: $what ($m)"
+  else
+    bad "in-place $what: exit $rc, calls '$m' want '$want': $out ${r:-}"
+    return
+  fi
+  mark=$(ncalls)
+  out=$(cc "$s" provision 2>&1)
+  rc=$?
+  m=$(mutations_since "$mark")
+  if [ $rc -eq 0 ] && [ -z "$m" ] && grep -q "0 created, 0 updated, 0 replaced, 15 kept" <<<"$out"; then
+    ok "after $what, a second provision is a no-op"
+  else
+    bad "after $what, second provision: exit $rc, mutations '$m': $out"
+  fi
+}
 
 # ---- the stack-file parser under libFuzzer for a few seconds (no crash, leak or UB)
 fuzz_bin=$(dirname "$bin")/fuzz/config
@@ -264,7 +300,7 @@ nupd=$(grep -cE "^  update .*# tags" <<<"$out")
 mark=$(ncalls)
 cc alpha provision >/dev/null 2>&1
 rc=$?
-m=$(mutations_since "$mark" | tr ' ' '\n' | sort -u | tr '\n' ' ')
+m=$(mutations_since "$mark" | tr ' ' '\n' | LC_ALL=C sort -u | tr '\n' ' ')
 if [ "$nupd" -eq 11 ] && [ $rc -eq 0 ] && [ "$m" = "CreateTags " ] &&
   r=$($check "$ep" expect alpha tag=team=web 2>&1); then
   ok "a changed tag is an in-place update of all 11 tagged resources (CreateTags only)"
@@ -285,6 +321,69 @@ if [ $rc -eq 0 ] && [ -n "$new" ] && [ "$new" != "$iid" ] && r=$($check "$ep" ex
   ok "a terminated instance is replaced by a new one with the elastic ip ($iid -> $new)"
 else
   bad "terminated instance: exit $rc, $iid -> $new: $out ${r:-}"
+fi
+
+# ---- in-place updates: drift that AWS can undo without a replacement
+# Each: drift through the API, plan says update, provision makes exactly the
+# calls that undo it, the end state is the expected set, a re-run is a no-op.
+iid=$($check "$ep" instance alpha InstanceId)
+ec2 ModifyInstanceMetadataOptions InstanceId="$iid" HttpTokens=optional >/dev/null
+out=$(cc alpha plan 2>&1)
+if grep -qE "^  update +instance +server +$iid +# require IMDSv2$" <<<"$out" &&
+  grep -q "plan: 0 to create, 1 to update, 0 to replace" <<<"$out"; then
+  ok "plan: IMDSv2 made optional behind craftctl's back is an update"
+else
+  bad "plan imds drift: $out"
+fi
+inplace alpha "IMDSv2 required again" "ModifyInstanceMetadataOptions "
+
+# a stopping instance: provision waits for the stop, then starts it
+ec2 StopInstances InstanceId.1="$iid" >/dev/null
+inplace alpha "a stopping instance waited for and started" "StartInstances "
+if [ "$($check "$ep" instance alpha InstanceId)" = "$iid" ]; then
+  ok "the started instance is the same one ($iid)"
+else
+  bad "the stopped instance was not started but replaced"
+fi
+
+# a stopped instance whose gateway was deleted: a new gateway, the default
+# route pointed at it (ReplaceRoute; the old one is a blackhole), the
+# instance started, the elastic ip associated again
+ec2 StopInstances InstanceId.1="$iid" >/dev/null
+wait_instance alpha stopped || bad "the instance did not stop: $($check "$ep" instance alpha State)"
+assoc=$(ec2 DescribeAddresses Filter.1.Name=tag:craftctl:stack Filter.1.Value.1=alpha |
+  grep -oE 'eipassoc-[0-9a-f]+' | head -1)
+igw=$(ec2 DescribeInternetGateways Filter.1.Name=tag:craftctl:stack Filter.1.Value.1=alpha |
+  grep -oE 'igw-[0-9a-f]+' | head -1)
+vpc=$(ec2 DescribeVpcs Filter.1.Name=tag:craftctl:stack Filter.1.Value.1=alpha |
+  grep -oE 'vpc-[0-9a-f]+' | head -1)
+if ! { ec2 DisassociateAddress AssociationId="$assoc" >/dev/null &&
+  ec2 DetachInternetGateway InternetGatewayId="$igw" VpcId="$vpc" >/dev/null &&
+  ec2 DeleteInternetGateway InternetGatewayId="$igw" >/dev/null; }; then
+  bad "cannot drift the gateway ($assoc $igw $vpc)"
+fi
+out=$(cc alpha status --json 2>/dev/null)
+if grep -q '"drift":"4"' <<<"$out" && grep -q '"action":"stopped","kind":"instance"' <<<"$out"; then
+  ok "status shows the stopped instance and 4 drifted resources"
+else
+  bad "status drift: $out"
+fi
+out=$(cc alpha plan 2>&1)
+if grep -qE "^  create +internet_gateway +main" <<<"$out" &&
+  grep -qE "^  update +route +public-default +$igw +# target $igw -> the stack's gateway$" <<<"$out" &&
+  grep -qE "^  update +instance +server +$iid +# start \(it is stopped\)$" <<<"$out" &&
+  grep -qE "^  create +eip_association +server" <<<"$out" &&
+  grep -q "plan: 2 to create, 2 to update, 0 to replace, 0 to delete" <<<"$out"; then
+  ok "plan: new gateway, route re-pointed, instance started, address re-associated"
+else
+  bad "plan stopped/gateway drift: $out"
+fi
+inplace alpha "a new gateway, the route replaced, the instance started" \
+  "AssociateAddress AttachInternetGateway CreateInternetGateway ReplaceRoute StartInstances "
+if [ "$($check "$ep" instance alpha InstanceId)" = "$iid" ]; then
+  ok "the stopped instance was started, not replaced"
+else
+  bad "the stopped instance was replaced"
 fi
 
 # ---- replacement only with --replace
@@ -366,20 +465,44 @@ sed -i '/^instance: { ssh_key: /d' "$tmp/alpha.yaml"
 cc alpha provision --replace >/dev/null 2>&1
 
 # ---- the lock: a second run exits 3 naming the holder
-curl -s -X POST -d '{"latency_ms": 400}' "$ep/_awssim/faults" >/dev/null
+# (the second run starts once the first has written itself into the lock
+# file, however slow the machine; each call of the first takes 600 ms)
+curl -s -X POST -d '{"latency_ms": 600}' "$ep/_awssim/faults" >/dev/null
 "$bin" --endpoint-url "$ep" -c "$tmp/alpha.yaml" provision >/dev/null 2>&1 &
 bg_pid=$!
-sleep 0.3
+for _ in $(seq 200); do
+  grep -qs "^pid $bg_pid, " "$XDG_STATE_HOME/craftctl/alpha.lock" && break
+  sleep 0.05
+done
 out=$(cc alpha provision 2>&1)
 rc=$?
 wait "$bg_pid"
 bg_rc=$?
+holder=$bg_pid
 bg_pid=""
 curl -s -X POST -d '{"latency_ms": 2}' "$ep/_awssim/faults" >/dev/null
-if [ $rc -eq 3 ] && grep -qE "locked by another run \(pid [0-9]+, craftctl provision" <<<"$out" && [ $bg_rc -eq 0 ]; then
+if [ $rc -eq 3 ] && grep -qE "locked by another run \(pid $holder, craftctl provision" <<<"$out" && [ $bg_rc -eq 0 ]; then
   ok "a second run exits 3 and names the holder"
 else
   bad "lock: exit $rc (holder $bg_rc): $out"
+fi
+
+# ---- a bigger root volume of another type: ModifyVolume, not a new instance
+# (it stays so: a smaller one would need --replace, and AWS allows one
+# modification per volume in 6 hours)
+iid=$($check "$ep" instance alpha InstanceId)
+sed -i 's/^tags:/instance: { root_volume: { size_gb: 40, type: gp2 } }\ntags:/' "$tmp/alpha.yaml"
+out=$(cc alpha plan 2>&1)
+if grep -qE "^  update +instance +server +$iid +# root volume grows 30 -> 40 GiB; root volume type gp3 -> gp2$" <<<"$out"; then
+  ok "plan: a bigger root volume of another type is an in-place update"
+else
+  bad "plan volume growth: $out"
+fi
+inplace alpha "the root volume grown and retyped" "ModifyVolume " size=40 voltype=gp2
+if [ "$($check "$ep" instance alpha InstanceId)" = "$iid" ]; then
+  ok "the volume was modified on the same instance ($iid)"
+else
+  bad "the volume change replaced the instance"
 fi
 
 # ---- two stacks side by side
@@ -470,7 +593,12 @@ start_sim --latency-ms 5
 stack_file epsilon 10.60.0.0/16
 "$bin" --endpoint-url "$ep" -c "$tmp/epsilon.yaml" provision >"$tmp/int.log" 2>&1 &
 bg_pid=$!
-sleep 0.6
+# interrupted mid-way: once it has created something (its handlers are in
+# place), while the instance still boots
+for _ in $(seq 200); do
+  grep -qE "^  created " "$tmp/int.log" && break
+  sleep 0.05
+done
 kill -INT "$bg_pid"
 wait "$bg_pid"
 rc=$?
