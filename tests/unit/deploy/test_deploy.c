@@ -48,6 +48,30 @@ Test(deploy, release_ids_sort_by_time)
 	cr_assert_lt(strcmp(a, b), 0);
 }
 
+Test(deploy, release_id_carries_the_trees_short_commit)
+{
+	char dir[] = "/tmp/craftctl-relid-XXXXXX", cmd[512], id[96], sha[64] = "", want[96];
+	FILE *p;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(cmd, sizeof(cmd),
+	         "cd '%s' && git init -q && echo x >f && git add f && git -c user.name=t "
+	         "-c user.email=t@example.com -c commit.gpgsign=false commit -qm x && "
+	         "git rev-parse --short=7 HEAD",
+	         dir);
+	p = popen(cmd, "r");
+	cr_assert_not_null(p);
+	cr_assert_not_null(fgets(sha, sizeof(sha), p));
+	pclose(p);
+	sha[strcspn(sha, "\n")] = '\0';
+	cr_assert_geq(strlen(sha), 7);
+	cr_assert_eq(craft_deploy_release_id(dir, 1700000000, id, sizeof(id), NULL), CRAFT_OK);
+	snprintf(want, sizeof(want), "20231114T221320Z-%s", sha);
+	cr_assert_str_eq(id, want);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	cr_assert_eq(system(cmd), 0);
+}
+
 Test(deploy, remote_scripts_are_built_in)
 {
 	const char *names[] = { "deploy-steps.sh", "install-docker.sh", "wait-cloud-init.sh" };
