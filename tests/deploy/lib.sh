@@ -4,8 +4,92 @@
 # Source it, then call env_start; env_stop runs from the EXIT trap.
 # shellcheck shell=bash
 
-free_port() {
-  /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+# ---- counted checks: every suite prints "N passed, N failed" last --------------
+
+pass=0
+fail=0
+ok() {
+  pass=$((pass + 1))
+  echo "ok   $1"
+}
+# A failure shows the tail of $OUT (the last command's output) and whatever
+# the suite's optional bad_detail function adds.
+bad() {
+  fail=$((fail + 1))
+  echo "FAIL $1"
+  if [ -n "${OUT:-}" ] && [ -f "$OUT" ]; then
+    sed 's/^/     | /' "$OUT" | tail -25
+  fi
+  if declare -F bad_detail >/dev/null; then bad_detail; fi
+}
+check() { # check NAME COMMAND...
+  local name=$1
+  shift
+  if "$@"; then ok "$name"; else bad "$name"; fi
+}
+finish() { # the closing line; the suite's exit status
+  echo
+  echo "$pass passed, $fail failed"
+  [ "$fail" -eq 0 ]
+}
+give_up() { # give_up WHY: a suite that cannot even start counts one failure
+  echo "FAIL $1"
+  echo "$pass passed, $((fail + 1)) failed"
+  exit 1
+}
+
+out_has() { grep -qE -- "$1" "$OUT"; }
+out_has_f() { grep -qF -- "$1" "$OUT"; } # fixed text (fingerprints hold '+' and '/')
+
+# run NAME ARGS...: "${CC[@]}" ARGS (the suite sets CC, craftctl and its
+# common options) with the output in $OUT and the exit status in $RC.
+run() {
+  OUT=$ENV_TMP/out.$1
+  shift
+  "${CC[@]}" "$@" >"$OUT" 2>&1
+  # shellcheck disable=SC2034 # read by the suites
+  RC=$?
+}
+
+# wait_for FILE REGEX [SECONDS]: until a line of FILE matches (default 60 s).
+wait_for() {
+  local i
+  for ((i = 0; i < ${3:-60} * 10; i++)); do
+    grep -qE -- "$2" "$1" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+# wait_for_file PATH [SECONDS]: until PATH exists (default 60 s).
+wait_for_file() {
+  local i
+  for ((i = 0; i < ${2:-60} * 10; i++)); do
+    [ -e "$1" ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+# ---- ports and processes ------------------------------------------------------------
+
+# A port free on 127.0.0.1 a moment ago.
+free_port() { free_port_not 0; }
+
+# free_port_not PORT...: the same, none of PORTs (two calls in a row may
+# get the same port when nothing binds it in between).
+free_port_not() {
+  /usr/bin/python3 -c '
+import socket, sys
+while True:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    if str(port) not in sys.argv[1:]:
+        print(port)
+        break
+' "$@"
 }
 
 wait_port() { # wait_port PORT SECONDS

@@ -3,6 +3,10 @@
 requests, failures (connection errors or non-2xx), the longest run of
 consecutive failures in ms, and the release ids seen in order.
 
+When the stop file names a release, polling goes on until that release has
+been seen (at most 10 s more), so a slow machine cannot stop the poller
+before it got the page the caller already saw.
+
 usage: poll.py URL STOPFILE [INTERVAL_MS]
 """
 import json
@@ -21,7 +25,14 @@ def main():
     outage_start = None
     longest = 0.0
     releases = []
-    while not os.path.exists(stop):
+    stop_by = None
+    while True:
+        if stop_by is None and os.path.exists(stop):
+            with open(stop) as f:
+                awaited = f.read().strip()
+            stop_by = time.monotonic() + 10
+        if stop_by is not None and (not awaited or awaited in releases or time.monotonic() > stop_by):
+            break
         t0 = time.monotonic()
         ok = False
         try:

@@ -21,25 +21,6 @@ bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
 # shellcheck source=tests/deploy/lib.sh
 . tests/deploy/lib.sh
 
-pass=0
-fail=0
-ok() {
-  pass=$((pass + 1))
-  echo "ok   $1"
-}
-bad() {
-  fail=$((fail + 1))
-  echo "FAIL $1"
-  if [ -n "${OUT:-}" ] && [ -f "$OUT" ]; then
-    sed 's/^/     | /' "$OUT" | tail -25
-  fi
-}
-check() { # check NAME CONDITION...
-  local name=$1
-  shift
-  if "$@"; then ok "$name"; else bad "$name"; fi
-}
-
 BG_PIDS=()
 cleanup() {
   local p
@@ -48,11 +29,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if ! env_start; then
-  echo "FAIL cannot start sshd and dockerd for the deploy tests"
-  echo "0 passed, 1 failed"
-  exit 1
-fi
+env_start || give_up "cannot start sshd and dockerd for the deploy tests"
 HP=$(free_port)
 APP=$ENV_TMP/app
 stage_demo "$APP" "$HP"
@@ -70,26 +47,24 @@ HOSTFP=$(ssh-keygen -lf "$ENV_TMP/sshd/ssh_host_ed25519_key.pub" | awk '{print $
 ME=$(id -un)
 TARGET=(--host 127.0.0.1 --port "$SSH_PORT" --user "$ME" -i "$KEY")
 
-run() { # run NAME ARGS...: craftctl with output in $OUT, status in $RC
-  OUT=$ENV_TMP/out.$1
-  shift
-  "$bin" "$@" >"$OUT" 2>&1
-  RC=$?
-}
+CC=("$bin" -c "$APP/craftctl.yaml")
 deploy() { # deploy NAME [EXTRA ARGS...]
   local name=$1
   shift
-  run "$name" -c "$APP/craftctl.yaml" deploy "${TARGET[@]}" --health-timeout 30 "$@"
+  run "$name" deploy "${TARGET[@]}" --health-timeout 30 "$@"
 }
 released() { sed -n 's/^deploy complete: release \([^ ]*\) .*/\1/p' "$OUT" | tail -1; }
 page_release() { curl -s --max-time 2 "$URL/" | sed -n 's/.*id="release">\([^<]*\)<.*/\1/p'; }
-out_has() { grep -qE -- "$1" "$OUT"; }
-out_has_f() { grep -qF -- "$1" "$OUT"; } # fixed text (fingerprints hold '+' and '/')
 accepted_logins() { grep -c 'Accepted publickey' "$ENV_TMP/sshd.log" || true; }
 secrets_sum() { sha256sum "$BASE/shared/.env" | awk '{print $1}'; }
 secrets_mode() { stat -c %a "$BASE/shared/.env"; }
 set_greeting() { sed -i "s/^    GREETING: .*/    GREETING: $1/" "$APP/craftctl.yaml"; }
 new_second() { sleep 1.1; } # release ids carry the time to the second
+bg_deploy() { # bg_deploy NAME: a deploy in the background; BG_PID, output in $ENV_TMP/out.NAME
+  "${CC[@]}" deploy "${TARGET[@]}" --health-timeout 30 >"$ENV_TMP/out.$1" 2>&1 &
+  BG_PID=$!
+  BG_PIDS+=("$BG_PID")
+}
 
 # ---- host keys and authentication: refused before anything runs -----------------
 
@@ -112,7 +87,7 @@ check "known_hosts mismatch is refused before login" \
   eval '[ "$RC" -eq 1 ] && out_has "host key mismatch for 127.0.0.1 port $SSH_PORT: .* expects" && out_has_f "expects $OTHERFP (ssh-ed25519), but the server showed $HOSTFP" && [ ! -e "$RROOT" ] && [ "$(accepted_logins)" -eq "$logins" ]'
 rm -f "$HOME/.ssh/known_hosts"
 
-run wrong-user-key -c "$APP/craftctl.yaml" deploy --host 127.0.0.1 --port "$SSH_PORT" --user "$ME" \
+run wrong-user-key deploy --host 127.0.0.1 --port "$SSH_PORT" --user "$ME" \
   -i "$ENV_TMP/other_key" --host-key "$HOSTFP"
 check "wrong user key gives a clear authentication error" \
   eval '[ "$RC" -eq 1 ] && out_has "authentication failed for .*@127.0.0.1 port $SSH_PORT: the server refused key" && [ ! -e "$RROOT" ]'
@@ -132,8 +107,10 @@ check "secrets file has mode 0600" eval '[ "$(secrets_mode)" = 600 ]'
 check "current points at the first release" eval '[ "$(readlink "$BASE/current")" = "releases/$R1" ]'
 check ".dockerignore'd files are not shipped" eval '[ ! -e "$BASE/releases/$R1/web/README.md" ] && [ -f "$BASE/releases/$R1/web/Dockerfile" ]'
 check "env_file and bind-mount sources are shipped" eval '[ -f "$BASE/releases/$R1/web.env" ] && [ -f "$BASE/releases/$R1/conf/motd.txt" ]'
-check "the release's variables include PUBLIC_HOST, HTTP_PORT and RELEASE_ID" \
-  eval 'grep -qx "PUBLIC_HOST='"'"'127.0.0.1'"'"'" "$BASE/releases/$R1/.craftctl-release.env" && grep -qx "RELEASE_ID='"'"'$R1'"'"'" "$BASE/releases/$R1/.craftctl-release.env" && grep -q "^HTTP_PORT=" "$BASE/releases/$R1/.craftctl-release.env"'
+REL_ENV=$BASE/releases/$R1/.craftctl-release.env
+check "the release's variables: PUBLIC_HOST, HTTP_PORT, deploy.env, RELEASE_ID, RELEASED_AT" \
+  eval 'grep -qx "PUBLIC_HOST='"'"'127.0.0.1'"'"'" "$REL_ENV" && grep -qx "RELEASE_ID='"'"'$R1'"'"'" "$REL_ENV" && grep -qx "HTTP_PORT='"'"'$HP'"'"'" "$REL_ENV" && grep -qx "GREETING='"'"'hello from craftctl'"'"'" "$REL_ENV" && grep -qE "^RELEASED_AT='"'"'[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z'"'"'$" "$REL_ENV"'
+check "the release's variables hold no secret" eval '! grep -q DEMO_SECRET "$REL_ENV"'
 check "modes are kept in the release" eval '[ -x "$BASE/releases/$R1/web/start.sh" ]'
 SECRETS=$(secrets_sum)
 STEPS_FIRST=$(sed -n 's/^step times: //p' "$OUT")
@@ -151,10 +128,11 @@ POLL_PID=$!
 BG_PIDS+=("$POLL_PID")
 sleep 0.5
 deploy second
-sleep 0.5
-touch "$STOP"
-wait "$POLL_PID"
 R2=$(released)
+# The poller stops once it has seen the new release itself (or 10 s later).
+echo "$R2" >"$STOP.tmp"
+mv "$STOP.tmp" "$STOP"
+wait "$POLL_PID"
 check "a changed release replaces it (hashed known_hosts)" \
   eval '[ "$RC" -eq 0 ] && [ "$(page_release)" = "$R2" ] && [ "$R2" != "$R1" ] && curl -s "$URL/" | grep -q "second release"'
 POLL=$(cat "$ENV_TMP/poll.json")
@@ -183,14 +161,14 @@ mv "$APP/craftctl.yaml.good" "$APP/craftctl.yaml"
 
 new_second
 set_greeting "concurrent release"
-"$bin" -c "$APP/craftctl.yaml" deploy "${TARGET[@]}" --health-timeout 30 >"$ENV_TMP/out.concurrent-a" 2>&1 &
-A_PID=$!
-BG_PIDS+=("$A_PID")
-for _ in $(seq 1 300); do
-  [ -f "$BASE/lock/release" ] && break
-  sleep 0.1
-done
+bg_deploy concurrent-a
+A_PID=$BG_PID
+wait_for_file "$BASE/lock/release"
+# A holds the host's lock; stopped there, it cannot finish (and let go of
+# the lock) before B, however slow B's connection is.
+kill -STOP "$A_PID"
 deploy concurrent-b
+kill -CONT "$A_PID"
 check "a second deploy while one runs exits 3 naming the holder" \
   eval '[ "$RC" -eq 3 ] && out_has "is locked: another deploy runs there \(held by .*@.* pid $A_PID"'
 wait "$A_PID"
@@ -204,13 +182,9 @@ check "the lock is gone after the deploy" eval '[ ! -e "$BASE/lock" ]'
 
 new_second
 set_greeting "interrupted by the user"
-"$bin" -c "$APP/craftctl.yaml" deploy "${TARGET[@]}" --health-timeout 30 >"$ENV_TMP/out.sigint" 2>&1 &
-I_PID=$!
-BG_PIDS+=("$I_PID")
-for _ in $(seq 1 300); do
-  grep -q '^==> build' "$ENV_TMP/out.sigint" && break
-  sleep 0.05
-done
+bg_deploy sigint
+I_PID=$BG_PID
+wait_for "$ENV_TMP/out.sigint" '^==> build'
 kill -INT "$I_PID"
 wait "$I_PID"
 I_RC=$?
@@ -223,13 +197,9 @@ check "the interrupted release did not become current" eval '[ "$(readlink "$BAS
 
 new_second
 set_greeting "interrupted release"
-"$bin" -c "$APP/craftctl.yaml" deploy "${TARGET[@]}" --health-timeout 30 >"$ENV_TMP/out.killed" 2>&1 &
-K_PID=$!
-BG_PIDS+=("$K_PID")
-for _ in $(seq 1 300); do
-  grep -q '^==> build' "$ENV_TMP/out.killed" && break
-  sleep 0.05
-done
+bg_deploy killed
+K_PID=$BG_PID
+wait_for "$ENV_TMP/out.killed" '^==> build'
 kill_sshd_tree "$SSHD_PID" KILL
 { wait "$SSHD_PID"; } 2>/dev/null
 wait "$K_PID"
@@ -287,7 +257,8 @@ wait "$HOLDER_PID" 2>/dev/null
 deploy rollback --rollback
 check "deploy --rollback re-activates the previous healthy release" \
   eval '[ "$RC" -eq 0 ] && [ "$(page_release)" = "$RS" ] && [ "$(readlink "$BASE/current")" = "releases/$RS" ]'
-check "at most 5 releases are kept" eval '[ "$(find "$BASE/releases" -mindepth 1 -maxdepth 1 -type d | wc -l)" -le 5 ]'
+check "the newest 5 releases are kept (the current among them), older ones pruned" \
+  eval '[ "$(find "$BASE/releases" -mindepth 1 -maxdepth 1 -type d ! -name "*.tmp" | wc -l)" -eq 5 ] && [ -d "$BASE/releases/$RF" ] && [ -d "$BASE/releases/$RS" ] && [ ! -e "$BASE/releases/$R1" ]'
 check "the secrets file has the same content and mode after every deploy" \
   eval '[ "$(secrets_sum)" = "$SECRETS" ] && [ "$(secrets_mode)" = 600 ]'
 WEB=$(docker ps -q --filter label=com.docker.compose.project=demo | head -1)
@@ -296,7 +267,7 @@ check "the named volume survived every release" \
 
 # ---- ssh and logs ---------------------------------------------------------------------------------
 
-run ssh-exit -c "$APP/craftctl.yaml" ssh "${TARGET[@]}" -- 'echo hello-from-remote; exit 7' </dev/null
+run ssh-exit ssh "${TARGET[@]}" -- 'echo hello-from-remote; exit 7' </dev/null
 check "ssh -- CMD passes output and the exit status through" \
   eval '[ "$RC" -eq 7 ] && grep -qx hello-from-remote "$OUT"'
 if command -v script >/dev/null 2>&1; then
@@ -308,8 +279,24 @@ if command -v script >/dev/null 2>&1; then
   check "ssh with no command opens an interactive shell and returns its exit status" \
     eval '[ "$RC" -eq 5 ] && grep -q "interactive-42" "$OUT"'
 fi
-run logs -c "$APP/craftctl.yaml" logs "${TARGET[@]}" --tail 20 web </dev/null
+run logs logs "${TARGET[@]}" --tail 20 web </dev/null
 check "logs shows the current release's service log" eval '[ "$RC" -eq 0 ] && out_has "serving release $RS"'
+# logs -f follows: the line of a restart arrives while it runs; Ctrl-C ends it.
+"${CC[@]}" logs "${TARGET[@]}" --tail 1 -f web </dev/null >"$ENV_TMP/out.logs-f" 2>&1 &
+LF_PID=$!
+BG_PIDS+=("$LF_PID")
+wait_for "$ENV_TMP/out.logs-f" "serving release $RS"
+docker restart -t 5 "$WEB" >/dev/null
+for _ in $(seq 1 300); do
+  [ "$(grep -c "serving release $RS" "$ENV_TMP/out.logs-f")" -ge 2 ] && break
+  sleep 0.1
+done
+kill -INT "$LF_PID"
+wait "$LF_PID"
+LF_RC=$?
+OUT=$ENV_TMP/out.logs-f
+check "logs -f follows the log (a restart's new line arrives) until Ctrl-C (exit 130)" \
+  eval '[ "$(grep -c "serving release $RS" "$OUT")" -ge 2 ] && [ "$LF_RC" -eq 130 ]'
 
 # ---- key formats ---------------------------------------------------------------------------------
 
@@ -322,34 +309,34 @@ for k in key_ecdsa_pem key_rsa key_rsa_pem key_ecdsa key_ed25519_enc; do
   cat "$ENV_TMP/$k.pub" >>"$ENV_TMP/sshd/authorized_keys"
 done
 for k in key_ecdsa_pem key_ecdsa; do
-  run "key-$k" -c "$APP/craftctl.yaml" ssh --host 127.0.0.1 --port "$SSH_PORT" --user "$ME" -i "$ENV_TMP/$k" -- true </dev/null
+  run "key-$k" ssh --host 127.0.0.1 --port "$SSH_PORT" --user "$ME" -i "$ENV_TMP/$k" -- true </dev/null
   check "authenticates with $k ($(head -1 "$ENV_TMP/$k" | tr -d -- '-'))" eval '[ "$RC" -eq 0 ]'
 done
 # libssh2 1.10 signs RSA user keys with ssh-rsa (SHA-1) only, which OpenSSH
 # 8.8+ refuses by default: a clear error there, and both RSA formats work
 # where the server still accepts ssh-rsa.
-run key-rsa-refused -c "$APP/craftctl.yaml" ssh --host 127.0.0.1 --port "$SSH_PORT" --user "$ME" -i "$ENV_TMP/key_rsa" -- true </dev/null
+run key-rsa-refused ssh --host 127.0.0.1 --port "$SSH_PORT" --user "$ME" -i "$ENV_TMP/key_rsa" -- true </dev/null
 check "an RSA key refused by a modern sshd gets an error that says why" \
   eval '[ "$RC" -eq 1 ] && out_has "refused RSA key .*ssh-rsa \(SHA-1\).*use an ed25519 or ECDSA key"'
 sshd_stop
 echo "PubkeyAcceptedAlgorithms +ssh-rsa" >>"$ENV_TMP/sshd/sshd_config"
 sshd_start
 for k in key_rsa key_rsa_pem; do
-  run "key-$k" -c "$APP/craftctl.yaml" ssh --host 127.0.0.1 --port "$SSH_PORT" --user "$ME" -i "$ENV_TMP/$k" -- true </dev/null
+  run "key-$k" ssh --host 127.0.0.1 --port "$SSH_PORT" --user "$ME" -i "$ENV_TMP/$k" -- true </dev/null
   check "authenticates with $k ($(head -1 "$ENV_TMP/$k" | tr -d -- '-')) where ssh-rsa is allowed" eval '[ "$RC" -eq 0 ]'
 done
 sshd_stop
 sed -i '/^PubkeyAcceptedAlgorithms/d' "$ENV_TMP/sshd/sshd_config"
 sshd_start
-CRAFTCTL_SSH_PASSPHRASE='sekrit pass' run key-enc -c "$APP/craftctl.yaml" ssh --host 127.0.0.1 \
+CRAFTCTL_SSH_PASSPHRASE='sekrit pass' run key-enc ssh --host 127.0.0.1 \
   --port "$SSH_PORT" --user "$ME" -i "$ENV_TMP/key_ed25519_enc" -- true </dev/null
 check "an encrypted OpenSSH key opens with CRAFTCTL_SSH_PASSPHRASE" eval '[ "$RC" -eq 0 ]'
-CRAFTCTL_SSH_PASSPHRASE='wrong' run key-enc-wrong -c "$APP/craftctl.yaml" ssh --host 127.0.0.1 \
+CRAFTCTL_SSH_PASSPHRASE='wrong' run key-enc-wrong ssh --host 127.0.0.1 \
   --port "$SSH_PORT" --user "$ME" -i "$ENV_TMP/key_ed25519_enc" -- true </dev/null
 check "a wrong passphrase is a clear error" eval '[ "$RC" -eq 1 ] && out_has "cannot use SSH key .*wrong passphrase"'
 ssh-keygen -q -t ecdsa -m PEM -N 'pem pass' -f "$ENV_TMP/key_ecdsa_pem_enc"
 cat "$ENV_TMP/key_ecdsa_pem_enc.pub" >>"$ENV_TMP/sshd/authorized_keys"
-CRAFTCTL_SSH_PASSPHRASE='pem pass' run key-pem-enc -c "$APP/craftctl.yaml" ssh --host 127.0.0.1 \
+CRAFTCTL_SSH_PASSPHRASE='pem pass' run key-pem-enc ssh --host 127.0.0.1 \
   --port "$SSH_PORT" --user "$ME" -i "$ENV_TMP/key_ecdsa_pem_enc" -- true </dev/null
 check "an encrypted PEM key (Proc-Type: 4,ENCRYPTED) opens with its passphrase" eval '[ "$RC" -eq 0 ]'
 if command -v script >/dev/null 2>&1; then
@@ -363,26 +350,29 @@ fi
 eval "$(ssh-agent -s)" >/dev/null
 BG_PIDS+=("$SSH_AGENT_PID")
 ssh-add -q "$ENV_TMP/key_ecdsa" 2>/dev/null
-run agent -c "$APP/craftctl.yaml" ssh --host 127.0.0.1 --port "$SSH_PORT" --user "$ME" -- echo via-agent </dev/null
+run agent ssh --host 127.0.0.1 --port "$SSH_PORT" --user "$ME" -- echo via-agent </dev/null
 check "with no key given, the ssh-agent's key is used" eval '[ "$RC" -eq 0 ] && grep -qx via-agent "$OUT"'
 kill "$SSH_AGENT_PID" 2>/dev/null
 unset SSH_AUTH_SOCK SSH_AGENT_PID
-run no-key -c "$APP/craftctl.yaml" ssh --host 127.0.0.1 --port "$SSH_PORT" --user "$ME" -- true </dev/null
+run no-key ssh --host 127.0.0.1 --port "$SSH_PORT" --user "$ME" -- true </dev/null
 check "no key, no agent: an error that says what was tried" \
   eval '[ "$RC" -eq 1 ] && out_has "authentication failed .*no ssh-agent.*give a key with -i"'
-run key-enc-none -c "$APP/craftctl.yaml" ssh --host 127.0.0.1 --port "$SSH_PORT" --user "$ME" -i "$ENV_TMP/key_ed25519_enc" -- true </dev/null
+run key-enc-none ssh --host 127.0.0.1 --port "$SSH_PORT" --user "$ME" -i "$ENV_TMP/key_ed25519_enc" -- true </dev/null
 check "an encrypted key without a passphrase and no terminal: exit 2 saying so" \
   eval '[ "$RC" -eq 2 ] && out_has "is encrypted: set CRAFTCTL_SSH_PASSPHRASE"'
 
 # ---- an sshd that comes up late (a booting instance) ------------------------------------------------
 
 sshd_stop
-(
-  sleep 11
-  exec /usr/sbin/sshd -D -e -f "$ENV_TMP/sshd/sshd_config" 2>>"$ENV_TMP/sshd.log"
-) &
-SSHD_PID=$!
-run late-sshd -c "$APP/craftctl.yaml" ssh "${TARGET[@]}" --connect-timeout 60 -- echo connected-late </dev/null
+OUT=$ENV_TMP/out.late-sshd
+"${CC[@]}" ssh "${TARGET[@]}" --connect-timeout 60 -- echo connected-late </dev/null >"$OUT" 2>&1 &
+LATE_PID=$!
+BG_PIDS+=("$LATE_PID")
+# sshd comes up only once craftctl said it is waiting (after 10 s).
+wait_for "$OUT" "waiting for ssh on" 30
+sshd_start
+wait "$LATE_PID"
+RC=$?
 check "connect retries until sshd answers, with a progress line every 10 s" \
   eval '[ "$RC" -eq 0 ] && out_has "waiting for ssh on 127.0.0.1 port $SSH_PORT" && grep -qx connected-late "$OUT"'
 
@@ -396,6 +386,4 @@ echo "figures:"
 echo "  poll during redeploy (every 50 ms): $POLL"
 echo "  first deploy step times: $STEPS_FIRST"
 echo "  redeploy step times:     $STEPS_REDEPLOY"
-echo
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -19,25 +19,6 @@ bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
 # shellcheck source=tests/deploy/lib.sh
 . tests/deploy/lib.sh
 
-pass=0
-fail=0
-ok() {
-  pass=$((pass + 1))
-  echo "ok   $1"
-}
-bad() {
-  fail=$((fail + 1))
-  echo "FAIL $1"
-  if [ -n "${OUT:-}" ] && [ -f "$OUT" ]; then
-    sed 's/^/     | /' "$OUT" | tail -25
-  fi
-}
-check() {
-  local name=$1
-  shift
-  if "$@"; then ok "$name"; else bad "$name"; fi
-}
-
 SIM_PID=
 cleanup() {
   if [ -n "$SIM_PID" ]; then
@@ -50,11 +31,7 @@ trap cleanup EXIT
 
 ENV_TMP=$(mktemp -d /tmp/craftctl-deploy.XXXXXX)
 chmod 755 "$ENV_TMP"
-if ! dockerd_start; then
-  echo "FAIL cannot start dockerd"
-  echo "0 passed, 1 failed"
-  exit 1
-fi
+dockerd_start || give_up "cannot start dockerd"
 export CRAFTCTL_REMOTE_ROOT=$ENV_TMP/remote
 export CRAFTCTL_REMOTE_DOCKER_HOST=$DOCKER_HOST
 
@@ -70,27 +47,28 @@ tests/awssim/awssim --port 0 --port-file "$ENV_TMP/sim.port" --access-key "$AWS_
   --secret-key "$AWS_SECRET_ACCESS_KEY" --boot-seconds 1 --terminate-seconds 1 \
   --ssh-instances --ssh-port "$SSH_PORT" >"$ENV_TMP/sim.log" 2>&1 &
 SIM_PID=$!
-for _ in $(seq 200); do
-  [ -s "$ENV_TMP/sim.port" ] && break
-  sleep 0.05
+# botocore's models take a while to load on a busy machine: wait while the
+# simulator lives.
+for _ in $(seq 600); do
+  [ -s "$ENV_TMP/sim.port" ] || ! kill -0 "$SIM_PID" 2>/dev/null && break
+  sleep 0.1
 done
+if ! [ -s "$ENV_TMP/sim.port" ]; then
+  tail -20 "$ENV_TMP/sim.log"
+  give_up "the AWS simulator did not start"
+fi
 EP=http://127.0.0.1:$(cat "$ENV_TMP/sim.port")
 export CRAFTCTL_CHECKIP_URL=$EP/_awssim/checkip
 
-HP=$(free_port)
+# The instance's sshd listens on SSH_PORT of its own 127.x address, not yet.
+HP=$(free_port_not "$SSH_PORT")
 APP=$ENV_TMP/app
 stage_demo "$APP" "$HP"
 # A full stack file: the instance logs in as this machine's user on the
 # simulator's sshd port.
 sed -i "s/^stack: demo$/stack: dinst\nregion: us-east-2\ninstance:\n  ssh_user: $(id -un)\n  ssh_port: $SSH_PORT/" "$APP/craftctl.yaml"
-cc() { "$bin" --endpoint-url "$EP" -c "$APP/craftctl.yaml" "$@"; }
-run() {
-  OUT=$ENV_TMP/out.$1
-  shift
-  cc "$@" >"$OUT" 2>&1
-  RC=$?
-}
-out_has() { grep -qE -- "$1" "$OUT"; }
+CC=("$bin" --endpoint-url "$EP" -c "$APP/craftctl.yaml")
+cc() { "${CC[@]}" "$@"; }
 tag_key() {
   cc api ec2 DescribeTags Filter.1.Name=key Filter.1.Value.1=craftctl:host-key 2>/dev/null |
     sed -n 's:.*<value>\(.*\)</value>.*:\1:p'
@@ -111,6 +89,9 @@ check "the first connection was checked against the console's keys" \
   eval 'out_has "first connection to i-[0-9a-f]+: expecting a host key from its console: SHA256:"'
 check "the host key was pinned in the state cache and as a tag" \
   eval 'out_has "pinned host key SHA256:.* \(state cache and tag craftctl:host-key\)" && [ -n "$(tag_key)" ] && grep -rqs "host_key" "$XDG_STATE_HOME"'
+SECRET=$(sed -n 's/^DEMO_SECRET=//p' "$CRAFTCTL_REMOTE_ROOT/dinst/shared/.env")
+check "the generated secret stays on the host: not in the state cache, config or output" \
+  eval '[ ${#SECRET} -ge 32 ] && ! grep -rqsF "$SECRET" "$XDG_STATE_HOME" "$XDG_CONFIG_HOME" "$HOME" "$OUT"'
 
 run logs logs --tail 5 web </dev/null
 check "logs (no --host) reads the instance's current release" eval '[ "$RC" -eq 0 ] && out_has "serving release $R1"'
@@ -139,7 +120,7 @@ check "nothing was uploaded after the mismatch" \
 if "$bin" help up >/dev/null 2>&1; then
   # `up` on a second stack: provision + deploy in one command.
   APP2=$ENV_TMP/app2
-  HP2=$(free_port)
+  HP2=$(free_port_not "$SSH_PORT" "$HP")
   # Its address is only known once provisioned: listen on every address
   # (a free high port; all traffic still goes to loopback addresses).
   stage_demo "$APP2" "$HP2" 0.0.0.0
@@ -159,6 +140,4 @@ fi
 run destroy destroy --yes
 check "destroy afterwards" eval '[ "$RC" -eq 0 ]'
 
-echo
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

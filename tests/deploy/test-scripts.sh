@@ -10,20 +10,13 @@
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 top=$(pwd)
-pass=0
-fail=0
+# shellcheck source=tests/deploy/lib.sh
+. tests/deploy/lib.sh
 tmp=$(mktemp -d /tmp/craftctl-scripts.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
-ok() {
-  pass=$((pass + 1))
-  echo "ok   $1"
-}
-bad() {
-  fail=$((fail + 1))
-  echo "FAIL $1"
-  sed 's/^/     | /' "$tmp/out" | tail -15
-  [ -f "$tmp/calls" ] && sed 's/^/     calls: /' "$tmp/calls"
-}
+OUT=$tmp/out
+# shellcheck disable=SC2317 # called by bad() in lib.sh
+bad_detail() { if [ -f "$tmp/calls" ]; then sed 's/^/     calls: /' "$tmp/calls"; fi; }
 
 # A bin directory with the given stand-ins; each logs "$0 $*" to calls.
 setup() {
@@ -50,11 +43,6 @@ run_script() { # run_script NAME: the template with PATH = the stand-ins only
   RC=$?
 }
 calls_are() { [ "$(grep -v '^docker \|^docker-compose ' "$tmp/calls" | tr '\n' ';')" = "$1" ]; }
-check() {
-  local name=$1
-  shift
-  if "$@"; then ok "$name"; else bad "$name"; fi
-}
 
 # -- install-docker.sh -----------------------------------------------------------
 
@@ -138,6 +126,25 @@ setup
 run_script wait-cloud-init.sh
 check "no cloud-init: fine" eval '[ "$RC" -eq 0 ] && grep -q "no cloud-init on this host" "$tmp/out"'
 
-echo
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+# -- deploy-steps.sh: the secrets step, on a scratch remote root ----------------------
+
+secrets_step() { # secrets_step NAMES: the step as craftctl runs it, with the real openssl
+  env -i PATH=/usr/bin:/bin CRAFT_ROOT="$tmp/remote" CRAFT_STACK=s CRAFT_STEP=secrets \
+    CRAFT_USER="$(id -un)" CRAFT_SECRETS="$1" /bin/sh "$top/templates/deploy-steps.sh" >"$tmp/out" 2>&1
+  RC=$?
+}
+envf=$tmp/remote/s/shared/.env
+rm -f "$tmp/calls"
+mkdir -p "$tmp/remote/s/shared"
+secrets_step ""
+check "no deploy.secrets: the secrets file is still created, empty, mode 0600" \
+  eval '[ "$RC" -eq 0 ] && [ -f "$envf" ] && [ ! -s "$envf" ] && [ "$(stat -c %a "$envf")" = 600 ]'
+secrets_step "A_KEY B_KEY"
+first=$(cat "$envf")
+check "names added later are appended with random values, nothing rewritten" \
+  eval '[ "$RC" -eq 0 ] && [ "$(cut -d= -f1 "$envf" | tr "\n" " ")" = "A_KEY B_KEY " ] && grep -qE "^A_KEY=[0-9a-f]{64}$" "$envf" && [ "$(sed -n "s/^A_KEY=//p" "$envf")" != "$(sed -n "s/^B_KEY=//p" "$envf")" ] && ! grep -qF "$(sed -n "s/^A_KEY=//p" "$envf")" "$tmp/out"'
+secrets_step "B_KEY A_KEY"
+check "an existing secrets file is never rewritten" \
+  eval '[ "$RC" -eq 0 ] && [ "$(cat "$envf")" = "$first" ] && [ "$(stat -c %a "$envf")" = 600 ] && grep -q "never rewritten" "$tmp/out"'
+
+finish

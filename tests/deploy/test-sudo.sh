@@ -15,29 +15,8 @@ bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
 # shellcheck source=tests/deploy/lib.sh
 . tests/deploy/lib.sh
 
-pass=0
-fail=0
-ok() {
-  pass=$((pass + 1))
-  echo "ok   $1"
-}
-bad() {
-  fail=$((fail + 1))
-  echo "FAIL $1"
-  if [ -n "${OUT:-}" ] && [ -f "$OUT" ]; then
-    sed 's/^/     | /' "$OUT" | tail -25
-  fi
-}
-check() {
-  local name=$1
-  shift
-  if "$@"; then ok "$name"; else bad "$name"; fi
-}
-
 if [ "$(id -u)" -ne 0 ] || ! command -v sudo >/dev/null || ! command -v useradd >/dev/null; then
-  echo "FAIL this suite needs root, sudo and useradd (make deps installs them)"
-  echo "0 passed, 1 failed"
-  exit 1
+  give_up "this suite needs root, sudo and useradd (make deps installs them)"
 fi
 
 DUSER=craftd$$
@@ -52,11 +31,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if ! env_start; then
-  echo "FAIL cannot start sshd and dockerd"
-  echo "0 passed, 1 failed"
-  exit 1
-fi
+env_start || give_up "cannot start sshd and dockerd"
 # "*": no password, yet not locked (sshd refuses locked accounts).
 useradd -M -p "*" -d "$ENV_TMP/user-home" -s /bin/sh "$DUSER"
 mkdir -p "$ENV_TMP/user-home"
@@ -68,13 +43,7 @@ export HOME=$ENV_TMP/home
 mkdir -p "$HOME"
 BASE=$CRAFTCTL_REMOTE_ROOT/demo
 TARGET=(--host 127.0.0.1 --port "$SSH_PORT" --user "$DUSER" -i "$ENV_TMP/id_ed25519" --accept-new-host-key)
-run() {
-  OUT=$ENV_TMP/out.$1
-  shift
-  "$bin" -c "$APP/craftctl.yaml" "$@" >"$OUT" 2>&1
-  RC=$?
-}
-out_has() { grep -qE -- "$1" "$OUT"; }
+CC=("$bin" -c "$APP/craftctl.yaml")
 
 run no-sudo deploy "${TARGET[@]}" --health-timeout 30
 check "a user whose sudo needs a password gets a clear error (exit 1)" \
@@ -94,6 +63,4 @@ sleep 1.1
 run again deploy "${TARGET[@]}" --health-timeout 30
 check "a second deploy as that user works too (lock, upload, prune)" eval '[ "$RC" -eq 0 ] && [ ! -e "$BASE/lock" ]'
 
-echo
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish
