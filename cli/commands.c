@@ -11,7 +11,8 @@ const struct cli_opt cli_global_opts[] = {
 	  "AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, profile)" },
 	{ "profile", 0, CLI_VALUE, "P", "shared-config profile (default: AWS_PROFILE, default)" },
 	{ "endpoint-url", 0, CLI_VALUE, "URL",
-	  "send AWS calls to URL (simulator, LocalStack, moto)" },
+	  "send AWS calls to URL (simulator, LocalStack, moto; default: "
+	  "AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL)" },
 	{ "json", 0, CLI_FLAG, NULL, "machine-readable events on stdout, one JSON object a line" },
 	{ "verbose", 'v', CLI_COUNT, NULL,
 	  "more detail on stderr; -vv adds each request's canonical form" },

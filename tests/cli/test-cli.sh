@@ -68,6 +68,33 @@ COMP_WORDS=(craftctl vers); COMP_CWORD=1; _craftctl
 if [ "${COMPREPLY[*]}" = "version" ]; then ok "completion completes a command"; else bad "completion of 'vers' gave '${COMPREPLY[*]}'"; fi
 COMP_WORDS=(craftctl version --no-c); COMP_CWORD=2; _craftctl
 if [ "${COMPREPLY[*]}" = "--no-color" ]; then ok "completion completes a global option"; else bad "completion of '--no-c' gave '${COMPREPLY[*]}'"; fi
+# Each command completes exactly the options its own help lists (plus the
+# global ones), so `deploy --ho<TAB>` finds --host.
+for c in $cmds; do
+  [ "$c" = help ] && continue
+  want=$("$bin" help "$c" | sed -n '/^options:/,/^$/p' | grep -oE -- '(^|[ ,])-(-[a-z][a-z-]*|[a-zA-Z])' |
+    tr -d ' ,' | sort -u)
+  COMP_WORDS=(craftctl "$c" -); COMP_CWORD=2; _craftctl
+  glob=$(COMP_WORDS=(craftctl -); COMP_CWORD=1; _craftctl; printf '%s\n' "${COMPREPLY[@]}" | sort -u)
+  got=$(printf '%s\n' "${COMPREPLY[@]}" | sort -u | comm -23 - <(printf '%s\n' "$glob"))
+  if [ "$got" = "$want" ]; then
+    ok "completion of '$c -' offers its options: $(tr '\n' ' ' <<<"$got")"
+  else
+    bad "completion of '$c -' offers '$(tr '\n' ' ' <<<"$got")', its help lists '$(tr '\n' ' ' <<<"$want")'"
+  fi
+done
+COMP_WORDS=(craftctl deploy --ho); COMP_CWORD=2; _craftctl
+if [ "$(printf '%s\n' "${COMPREPLY[@]}" | sort | tr '\n' ' ')" = "--host --host-key " ]; then
+  ok "completion completes a command's option (deploy --ho)"
+else
+  bad "completion of 'deploy --ho' gave '${COMPREPLY[*]}'"
+fi
+COMP_WORDS=(craftctl diagram -o ""); COMP_CWORD=3
+if (cd "$tmp" && : >candidate.svg && _craftctl && [ "${COMPREPLY[*]}" = candidate.svg ]); then
+  ok "completion completes a file after -o"
+else
+  bad "completion after 'diagram -o' does not offer files"
+fi
 man=$("$bin" completion man)
 if warnings=$(groff -man -ww -z <<<"$man" 2>&1) && [ -z "$warnings" ]; then ok "man page renders without warnings"; else bad "man page warnings: $warnings"; fi
 missing=""
@@ -76,16 +103,89 @@ for o in $("$bin" --help | grep -oE -- '--[a-z-]+' | sort -u); do
   grep -qF -- "${o//-/\\-}" <<<"$man" || missing="$missing $o"
 done
 if [ -z "$missing" ]; then ok "man page documents every command and global option"; else bad "man page lacks:$missing"; fi
+missing=""
+for c in $cmds; do
+  sect=$(awk -v c="$c" '/^\.SS /{f = index($0, "\"" c) == 5} /^\.S[HS] /&&!/^\.SS "/{f = 0} f' <<<"$man")
+  for o in $("$bin" help "$c" | sed -n '/^options:/,/^$/p' | grep -oE -- '(^|[ ,])-(-[a-z][a-z-]*|[a-zA-Z])' | tr -d ' ,'); do
+    grep -qF -- "\\fB${o//-/\\-}\\fR" <<<"$sect" || missing="$missing $c:$o"
+  done
+done
+if [ -z "$missing" ]; then ok "man page documents every command's options under it"; else bad "man page lacks:$missing"; fi
+# Every environment variable the code reads is in the man page's ENVIRONMENT.
+envsect=$(sed -n '/^\.SH ENVIRONMENT/,/^\.SH /p' <<<"$man")
+missing=""
+for v in $(grep -rhoE '"((AWS|CRAFTCTL|XDG|GITHUB)_[A-Z0-9_]+|NO_COLOR|SSH_AUTH_SOCK)"' lib cli | tr -d '"' | sort -u); do
+  grep -qF "\\fB$v\\fR" <<<"$envsect" || missing="$missing $v"
+done
+if [ -z "$missing" ]; then ok "man page ENVIRONMENT names every variable lib/ and cli/ read"; else bad "man page ENVIRONMENT lacks:$missing"; fi
 
 # The banned-function check catches what it must, and only that.
 printf 'int f(char *d, const char *s) { strcpy(d, s); return 0; }\n' > "$tmp/bad.c"
 printf '/* strcpy( is fine in a comment */\nint g(void) { return 0; }\n' > "$tmp/good.c"
 if scripts/banned.sh "$tmp/bad.c" >/dev/null 2>&1; then bad "banned check misses strcpy"; else ok "banned check catches strcpy"; fi
 if scripts/banned.sh "$tmp/good.c" >/dev/null 2>&1; then ok "banned check ignores comments"; else bad "banned check flags a comment"; fi
+printf 'int k(int *p, const char *s)\n{\n\t*p = atoi(s);\n\treturn 0;\n}\n' > "$tmp/deref.c"
+if scripts/banned.sh "$tmp/deref.c" >/dev/null 2>&1; then bad "banned check takes '*p = atoi(s);' for a comment"; else ok "banned check catches a call on a line starting with *p"; fi
 for fn in sprintf strcat strtok atoi gets; do
   printf 'void h(void) { %s(x); }\n' "$fn" > "$tmp/b.c"
   if scripts/banned.sh "$tmp/b.c" >/dev/null 2>&1; then bad "banned check misses $fn"; else ok "banned check catches $fn"; fi
 done
+
+# make check itself (scripts/check.sh, not only banned.sh) fails on a banned
+# call in lib/: a tiny tree with the real check scripts.
+mini=$tmp/mini
+mkdir -p "$mini/scripts" "$mini/lib"
+cp scripts/check.sh scripts/banned.sh "$mini/scripts/"
+cp .clang-format "$mini/"
+printf '/* m: a module for the check test */\n#include <stdlib.h>\n\nint m_first(const char *s);\n\nint m_first(const char *s)\n{\n\treturn s[0];\n}\n' >"$mini/lib/m.c"
+git -C "$mini" init -q
+if out=$("$mini/scripts/check.sh" 2>&1); then ok "make check passes on a clean tree"; else bad "make check fails on a clean tree: $out"; fi
+sed -i 's/return s\[0\];/return atoi(s);/' "$mini/lib/m.c"
+out=$("$mini/scripts/check.sh" 2>&1)
+rc=$?
+if [ "$rc" -ne 0 ] && grep -q '^check: FAILED: banned-functions$' <<<"$out" && grep -q '^lib/m.c:8:' <<<"$out"; then
+  ok "make check fails naming the file and line of an atoi call"
+else
+  bad "make check with atoi in lib/: exit $rc: $out"
+fi
+
+# make install honours PREFIX and DESTDIR and installs the binary, the man
+# page and the completion; make uninstall removes them.
+build=${BUILD:-build}
+dest=$tmp/dest
+mk() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s --no-print-directory BUILD="$build" "$@"; }
+if out=$(mk DESTDIR="$dest" PREFIX=/opt/craft install 2>&1) &&
+  [ "$(stat -c %a "$dest/opt/craft/bin/craftctl" 2>/dev/null)" = 755 ] &&
+  [ "$("$dest/opt/craft/bin/craftctl" --version)" = "$("$bin" --version)" ] &&
+  [ "$(stat -c %a "$dest/opt/craft/share/man/man1/craftctl.1" 2>/dev/null)" = 644 ] &&
+  cmp -s "$dest/opt/craft/share/man/man1/craftctl.1" <(printf '%s\n' "$man") &&
+  cmp -s "$dest/opt/craft/share/bash-completion/completions/craftctl" <(printf '%s\n' "$comp"); then
+  ok "make install PREFIX=/opt/craft DESTDIR=...: binary (0755), man page and completion (0644)"
+else
+  bad "make install: $out $(find "$dest" -type f -printf '%m %p\n' 2>/dev/null)"
+fi
+if mk DESTDIR="$dest" PREFIX=/opt/craft uninstall >/dev/null 2>&1 && [ -z "$(find "$dest" -type f)" ]; then
+  ok "make uninstall removes all three"
+else
+  bad "make uninstall left: $(find "$dest" -type f)"
+fi
+
+# The version comes from git describe at build time, else from the Makefile.
+mkver=$(sed -n 's/^VERSION *:= *//p' Makefile)
+GIT_DIR="$tmp/no-git" mk BUILD="$tmp/v1" "$tmp/v1/gen/version.h" >/dev/null 2>&1
+if grep -qx "#define CRAFT_VERSION \"$mkver\"" "$tmp/v1/gen/version.h" 2>/dev/null; then
+  ok "without git, the version is the Makefile's ($mkver)"
+else
+  bad "without git, version.h is: $(cat "$tmp/v1/gen/version.h" 2>&1)"
+fi
+if desc=$(git describe --tags --always --dirty 2>/dev/null); then
+  mk BUILD="$tmp/v2" "$tmp/v2/gen/version.h" >/dev/null 2>&1
+  if grep -qx "#define CRAFT_VERSION \"$mkver+$desc\"" "$tmp/v2/gen/version.h" 2>/dev/null; then
+    ok "in a git checkout, the version carries git describe ($mkver+$desc)"
+  else
+    bad "in git, version.h is: $(cat "$tmp/v2/gen/version.h" 2>&1), want $mkver+$desc"
+  fi
+fi
 
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
