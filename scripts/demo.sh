@@ -37,30 +37,28 @@ MSG
   exit 1
 fi
 
-tmp=$(mktemp -d /tmp/craftctl-demo.XXXXXX)
-chmod 0700 "$tmp"
-sim_pid=
-dockerd_pid=
+# shellcheck source=scripts/lib/sandbox.sh
+. scripts/lib/sandbox.sh
+stack=$(sed -n 's/^stack: *\([a-z0-9-]*\).*/\1/p' "$config")
+
+SIM_PID=
+DOCKERD_PID=
+tmp=
+docker_host=
+shared_engine=
 created_busybox=
+have_lock=
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
-  if [ -n "$sim_pid" ] && kill -0 "$sim_pid" 2>/dev/null; then
-    kill "$sim_pid" 2>/dev/null
-    for _ in $(seq 50); do kill -0 "$sim_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$sim_pid" 2>/dev/null
-  fi
-  if [ -n "$dockerd_pid" ]; then
-    DOCKER_HOST=unix://$tmp/docker.sock docker ps -aq 2>/dev/null |
-      xargs -r env DOCKER_HOST="unix://$tmp/docker.sock" docker rm -f >/dev/null 2>&1
-    kill "$dockerd_pid" 2>/dev/null
-    for _ in $(seq 100); do kill -0 "$dockerd_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$dockerd_pid" 2>/dev/null
-  fi
-  # dockerd leaves mounts under its data root; unmount before removing.
-  grep -o "${tmp}[^ ]*" /proc/mounts 2>/dev/null | sort -r | xargs -r -n1 umount -l 2>/dev/null
-  rm -rf "$tmp"
+  sandbox_stop_pid "$SIM_PID"
+  # An engine that was running before the demo is left as it was found;
+  # a private one goes with everything in it.
+  [ -z "$shared_engine" ] || sandbox_compose_purge "$docker_host" "$stack"
+  [ -z "$tmp" ] || sandbox_dockerd_stop "$tmp" "$DOCKERD_PID"
+  [ -z "$tmp" ] || rm -rf "$tmp"
   [ -z "$created_busybox" ] || rm -f "$top/examples/demo/web/busybox"
+  [ -z "$have_lock" ] || rm -rf "$lockdir"
   if [ "$rc" -eq 0 ]; then
     printf '\n%sdemo: done in %ss; everything it started is stopped%s\n' "$bold" \
       "$(($(date +%s) - demo_start))" "$reset"
@@ -73,34 +71,57 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# The demo's ports are fixed (examples/demo.yaml: sshd on 2222, the web
+# service on 8080, on the simulated instance's 127.0.x.y addresses), so one
+# demo runs at a time on a machine: a second one waits for the first. The
+# lock is a directory holding its owner's pid (no file descriptor for the
+# demo's services to inherit); a dead owner's lock is taken over.
+lockdir=/run/lock/craftctl-demo
+[ -d /run/lock ] && [ -w /run/lock ] || lockdir=/tmp/craftctl-demo.lock
+waited=0
+until mkdir "$lockdir" 2>/dev/null; do
+  holder=$(cat "$lockdir/pid" 2>/dev/null)
+  if [ -n "$holder" ] && ! kill -0 "$holder" 2>/dev/null; then
+    rm -rf "$lockdir"
+    continue
+  fi
+  [ "$waited" -gt 0 ] ||
+    echo "demo: another make demo (pid ${holder:-?}) is running on this machine; waiting for it" >&2
+  waited=$((waited + 1))
+  [ "$waited" -lt 600 ] || die "another make demo has held $lockdir for 10 minutes"
+  sleep 1
+done
+have_lock=1
+echo $$ >"$lockdir/pid"
+for port in 2222 8080; do
+  if ! /usr/bin/python3 -c 'import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.1.1", int(sys.argv[1])))' "$port" 2>/dev/null; then
+    die "port $port on 127.0.1.1 is in use, and examples/demo.yaml needs it: $(ss -Hltnp "sport = :$port" 2>/dev/null | head -1)"
+  fi
+done
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/craftctl-demo.XXXXXX")
+chmod 0700 "$tmp"
+
 phase "1/7 starting the AWS simulator (EC2 + STS, instances with a real sshd)"
 access_key=AKIADEMO$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n' | tr 'a-f' 'A-F')
 secret_key=$(od -An -N30 -tx1 /dev/urandom | tr -d ' \n')
-tests/awssim/awssim --port 0 --port-file "$tmp/sim.port" \
-  --access-key "$access_key" --secret-key "$secret_key" \
-  --boot-seconds 3 --ssh-instances --ssh-port 2222 > "$tmp/sim.log" 2>&1 &
-sim_pid=$!
-for _ in $(seq 100); do [ -s "$tmp/sim.port" ] && break; sleep 0.1; done
-[ -s "$tmp/sim.port" ] || { cat "$tmp/sim.log" >&2; die "the simulator did not start"; }
-sim_url=http://127.0.0.1:$(cat "$tmp/sim.port")
+sandbox_sim_start "$tmp" --access-key "$access_key" --secret-key "$secret_key" \
+  --boot-seconds 3 --ssh-instances --ssh-port 2222 || die "the simulator did not start"
+sim_url=$SIM_URL
 echo "simulator at $sim_url (log: the last lines are shown if a step fails)"
 
 phase "2/7 finding a Docker engine"
 if docker info >/dev/null 2>&1; then
-  echo "using the running Docker engine"
+  echo "using the running Docker engine (the demo's containers, volume and image are removed at the end)"
   docker_host=${DOCKER_HOST:-}
+  shared_engine=1
 else
   echo "none running: starting a private one (no bridge, no iptables, host network only)"
-  mkdir -p "$tmp/docker-data" "$tmp/docker-exec"
-  dockerd --bridge=none --iptables=false --ip-masq=false --ip6tables=false \
-    --data-root "$tmp/docker-data" --exec-root "$tmp/docker-exec" \
-    --pidfile "$tmp/docker.pid" --host "unix://$tmp/docker.sock" \
-    > "$tmp/dockerd.log" 2>&1 &
-  dockerd_pid=$!
-  docker_host=unix://$tmp/docker.sock
-  for _ in $(seq 150); do DOCKER_HOST=$docker_host docker info >/dev/null 2>&1 && break; sleep 0.2; done
-  DOCKER_HOST=$docker_host docker info >/dev/null 2>&1 ||
-    { tail -20 "$tmp/dockerd.log" >&2; die "the private Docker engine did not start"; }
+  sandbox_dockerd_start "$tmp" || die "the private Docker engine did not start"
+  docker_host=$DOCKERD_HOST
 fi
 
 # The demo's stack is built FROM scratch around Debian's busybox-static,

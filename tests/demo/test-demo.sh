@@ -1,15 +1,25 @@
 #!/usr/bin/env bash
 # make demo as a newcomer runs it: it must pass, print the URL and the page's
-# answer, and leave no process and nothing in the simulator behind; and when
-# interrupted half-way it must still stop everything it started.
+# answer, and leave no process, no file and nothing in the simulator behind;
+# and when interrupted half-way (Ctrl-C) while deploying into a Docker engine
+# that was already running, it must still stop everything it started and
+# leave that engine as it found it.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
+# shellcheck source=scripts/lib/sandbox.sh
+. scripts/lib/sandbox.sh
 pass=0
 fail=0
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+DOCKERD_PID=
+cleanup() {
+  sandbox_dockerd_stop "$tmp/engine" "$DOCKERD_PID"
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
 ok() { pass=$((pass + 1)); echo "ok   $1"; }
 bad() { fail=$((fail + 1)); echo "FAIL $1"; }
+stack=$(sed -n 's/^stack: *\([a-z0-9-]*\).*/\1/p' examples/demo.yaml)
 
 # The processes a demo run started: they all inherit its environment, and
 # so the mark (other suites may run beside this one; they are not counted).
@@ -23,10 +33,26 @@ census() {
   done
   [ -n "${2:-}" ] || echo "$n"
 }
+# gone MARK: waits up to 20 s for the marked processes to be gone (a process
+# the demo stopped may take a moment to be reaped on a busy machine).
+gone() {
+  for _ in $(seq 100); do [ "$(census "$1")" -eq 0 ] && return 0; sleep 0.2; done
+  return 1
+}
 
+# A lock left by a demo that died is taken over (the real lock of a demo
+# running beside this one is not touched).
+lockdir=/run/lock/craftctl-demo
+[ -d /run/lock ] && [ -w /run/lock ] || lockdir=/tmp/craftctl-demo.lock
+dead=$(bash -c 'echo $$')
+stale=
+if mkdir "$lockdir" 2>/dev/null; then echo "$dead" > "$lockdir/pid"; stale=1; fi
+
+# Its own TMPDIR: whatever the demo leaves there is a leak.
+mkdir -p "$tmp/t"
 mark=run-$$-$RANDOM
 start=$(date +%s)
-CRAFTCTL_DEMO_MARK=$mark NO_COLOR=1 scripts/demo.sh > "$tmp/out" 2>&1
+CRAFTCTL_DEMO_MARK=$mark NO_COLOR=1 TMPDIR=$tmp/t scripts/demo.sh > "$tmp/out" 2>&1
 rc=$?
 secs=$(($(date +%s) - start))
 if [ "$rc" -eq 0 ]; then ok "make demo passes (${secs}s)"; else bad "make demo exit $rc; output:"; sed 's/^/    /' "$tmp/out"; fi
@@ -47,30 +73,78 @@ else
   bad "status shows no release or health"
 fi
 if grep -q 'the simulator holds nothing tagged with the stack' "$tmp/out"; then ok "nothing is left in the simulator"; else bad "the simulator was not checked empty"; fi
-sleep 1
-left=$(census "$mark")
-if [ "$left" -eq 0 ]; then ok "no process left running"; else bad "$left processes left running:"; census "$mark" show; fi
-if [ -z "$(find /tmp -maxdepth 1 -name 'craftctl-demo.*' -newer "$tmp/out" 2>/dev/null)" ] &&
-  [ ! -e examples/demo/web/busybox ]; then
+if grep -q 'none running: starting a private one' "$tmp/out"; then
+  ok "with no Docker engine running, it starts a private one"
+elif [ -n "${DOCKER_HOST:-}" ] || docker info > /dev/null 2>&1; then
+  ok "a Docker engine runs here: the demo used it (the private one is tested below)"
+else
+  bad "it did not say which Docker engine it used"
+fi
+if gone "$mark"; then ok "no process left running"; else bad "$(census "$mark") processes left running:"; census "$mark" show; fi
+if [ -z "$(ls -A "$tmp/t")" ] && [ ! -e examples/demo/web/busybox ]; then
   ok "its temporary files are removed"
 else
-  bad "temporary files are left behind"
+  bad "files left behind: $(ls -A "$tmp/t") $(ls examples/demo/web/busybox 2>/dev/null)"
+fi
+if [ -n "$stale" ]; then
+  if [ ! -e "$lockdir" ] || [ "$(cat "$lockdir/pid" 2>/dev/null)" != "$dead" ]; then
+    ok "it took over the lock of a demo that died, and gave it back"
+  else
+    bad "the stale lock $lockdir is still there"
+  fi
 fi
 
-# Interrupted during `up`: everything it started still stops.
-mark=int-$$-$RANDOM
-CRAFTCTL_DEMO_MARK=$mark NO_COLOR=1 setsid scripts/demo.sh > "$tmp/int" 2>&1 &
-pid=$!
-for _ in $(seq 600); do grep -q '4/7 craftctl up' "$tmp/int" && break; sleep 0.1; done
-sleep 2
-kill -INT -- "-$pid" 2>/dev/null
-wait "$pid"
-rc=$?
-sleep 1
-left=$(census "$mark")
-if [ "$rc" -ne 0 ] && grep -q 'demo: FAILED' "$tmp/int"; then ok "Ctrl-C during up: it says it failed (exit $rc)"; else bad "Ctrl-C: exit $rc"; tail -5 "$tmp/int"; fi
-if [ "$left" -eq 0 ]; then ok "Ctrl-C during up: no process left running"; else bad "Ctrl-C left $left processes:"; census "$mark" show; fi
-if [ ! -e examples/demo/web/busybox ]; then ok "Ctrl-C during up: the build context is clean again"; else bad "Ctrl-C left examples/demo/web/busybox"; fi
+# Interrupted during up, once the stack runs in a Docker engine that was
+# running before the demo: everything the demo started stops, and that
+# engine is left as it was (no container, volume, network or image of the
+# demo's project; still running). Job control gives the demo its own
+# process group and the terminal's SIGINT disposition (a background job
+# of a script would otherwise ignore SIGINT).
+mkdir -p "$tmp/engine"
+if ! sandbox_dockerd_start "$tmp/engine" 2> "$tmp/engine.err"; then
+  bad "Ctrl-C: the test's own Docker engine did not start: $(cat "$tmp/engine.err")"
+else
+  engine=$DOCKERD_HOST
+  mark=int-$$-$RANDOM
+  set -m
+  CRAFTCTL_DEMO_MARK=$mark NO_COLOR=1 TMPDIR=$tmp/t DOCKER_HOST=$engine scripts/demo.sh > "$tmp/int" 2>&1 &
+  pid=$!
+  set +m
+  deployed=
+  for _ in $(seq 600); do
+    if [ -n "$(DOCKER_HOST=$engine docker ps -q --filter "label=com.docker.compose.project=$stack")" ]; then
+      deployed=1
+      break
+    fi
+    kill -0 "$pid" 2> /dev/null || break
+    sleep 0.2
+  done
+  kill -INT -- "-$pid" 2> /dev/null
+  wait "$pid"
+  rc=$?
+  if [ -n "$deployed" ] && grep -q 'using the running Docker engine' "$tmp/int"; then
+    ok "Ctrl-C: interrupted once the stack ran in the engine that was already running"
+  else
+    bad "Ctrl-C: the stack never ran in the test's engine:"$'\n'"$(tail -20 "$tmp/int")"
+  fi
+  if [ "$rc" -eq 130 ] && grep -q 'demo: FAILED (exit 130)' "$tmp/int"; then
+    ok "Ctrl-C: it says it was interrupted (exit 130)"
+  else
+    bad "Ctrl-C: exit $rc"; tail -5 "$tmp/int"
+  fi
+  if gone "$mark"; then ok "Ctrl-C: no process left running"; else bad "Ctrl-C left $(census "$mark") processes:"; census "$mark" show; fi
+  left=$(sandbox_compose_left "$engine" "$stack")
+  if [ -z "$left" ] && DOCKER_HOST=$engine docker info > /dev/null 2>&1; then
+    ok "Ctrl-C: the engine that was running is left as found (nothing of '$stack', still up)"
+  else
+    bad "Ctrl-C: the engine holds: ${left:-(nothing, but it no longer answers)}"
+  fi
+  if [ -z "$(ls -A "$tmp/t")" ] && [ ! -e examples/demo/web/busybox ]; then
+    ok "Ctrl-C: no temporary file left, the build context is clean again"
+  else
+    bad "Ctrl-C left: $(ls -A "$tmp/t") $(ls examples/demo/web/busybox 2>/dev/null)"
+  fi
+fi
 
 echo "demo: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
