@@ -37,8 +37,8 @@ MSG
   exit 1
 fi
 
-# shellcheck source=scripts/lib/sandbox.sh
-. scripts/lib/sandbox.sh
+# shellcheck source=tests/lib/sandbox.sh
+. tests/lib/sandbox.sh
 stack=$(sed -n 's/^stack: *\([a-z0-9-]*\).*/\1/p' "$config")
 
 SIM_PID=

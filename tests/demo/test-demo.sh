@@ -6,8 +6,8 @@
 # leave that engine as it found it.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
-# shellcheck source=scripts/lib/sandbox.sh
-. scripts/lib/sandbox.sh
+# shellcheck source=tests/lib/sandbox.sh
+. tests/lib/sandbox.sh
 pass=0
 fail=0
 tmp=$(mktemp -d)

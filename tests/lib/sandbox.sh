@@ -4,7 +4,11 @@
 # port, and a Docker engine with no bridge and no iptables rules on the host
 # network only (../shared/design/TESTING.md). Every process is stopped by
 # its PID. Source it from the top of the repository:
-#   . scripts/lib/sandbox.sh
+#   . tests/lib/sandbox.sh
+
+# What the start functions set, for the caller.
+# shellcheck disable=SC2034
+SIM_PID='' SIM_URL='' DOCKERD_PID='' DOCKERD_HOST=''
 
 # sandbox_stop_pid PID [TENTHS]: SIGTERM, then up to TENTHS tenths of a
 # second (default 50) for it to go, then SIGKILL; reaps it if it is ours.
