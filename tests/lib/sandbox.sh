@@ -50,8 +50,10 @@ sandbox_sim_start() {
 # stderr) when it does not answer within 60 s.
 sandbox_dockerd_start() {
   local dir=$1
-  mkdir -p "$dir/docker-data" "$dir/docker-exec"
-  dockerd --bridge=none --iptables=false --ip-masq=false --ip6tables=false \
+  mkdir -p "$dir/docker-data" "$dir/docker-exec" "$dir/docker-tmp"
+  # TMPDIR: what the engine drops there (containerd's goroutine dump when
+  # dockerd has to kill it on shutdown) goes with DIR, not into /tmp.
+  TMPDIR=$dir/docker-tmp dockerd --bridge=none --iptables=false --ip-masq=false --ip6tables=false \
     --data-root "$dir/docker-data" --exec-root "$dir/docker-exec" \
     --pidfile "$dir/docker.pid" --host "unix://$dir/docker.sock" >"$dir/dockerd.log" 2>&1 &
   DOCKERD_PID=$!
