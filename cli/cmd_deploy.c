@@ -440,6 +440,13 @@ void cli_target_release(struct cli_target *tg)
 
 /* ---- deploy ------------------------------------------------------------------ */
 
+void cli_ssh_passthrough(void *ud, int is_stderr, const char *data, size_t len)
+{
+	(void)ud;
+	fwrite(data, 1, len, is_stderr ? stderr : stdout);
+	fflush(is_stderr ? stderr : stdout);
+}
+
 int cli_parse_seconds(struct cli_ctx *ctx, const char *name, int lo, int hi, int *out)
 {
 	const char *v = cli_opt_str(ctx, name);

@@ -6,19 +6,12 @@
 #include "cli/cli.h"
 #include "cli/target.h"
 
-static void passthrough(void *ud, int is_stderr, const char *data, size_t len)
-{
-	(void)ud;
-	fwrite(data, 1, len, is_stderr ? stderr : stdout);
-	fflush(is_stderr ? stderr : stdout);
-}
-
 int cmd_logs(struct cli_ctx *ctx)
 {
 	struct cli_target tg;
 	struct craft_err err;
 	struct craft_ssh *s = NULL;
-	struct craft_ssh_sink sink = { passthrough, NULL };
+	struct craft_ssh_sink sink = { cli_ssh_passthrough, NULL };
 	struct craft_deploy_kv vars[3];
 	const char *tail = cli_opt_str(ctx, "tail");
 	char *end = NULL;

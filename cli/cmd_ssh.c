@@ -12,13 +12,6 @@
 #include "core/buf.h"
 #include "core/env.h"
 
-static void passthrough(void *ud, int is_stderr, const char *data, size_t len)
-{
-	(void)ud;
-	fwrite(data, 1, len, is_stderr ? stderr : stdout);
-	fflush(is_stderr ? stderr : stdout);
-}
-
 int cmd_ssh(struct cli_ctx *ctx)
 {
 	struct cli_target tg;
@@ -47,7 +40,7 @@ int cmd_ssh(struct cli_ctx *ctx)
 			goto fail;
 		}
 	if (ctx->argc > 0 && !isatty(0)) {
-		struct craft_ssh_sink sink = { passthrough, NULL };
+		struct craft_ssh_sink sink = { cli_ssh_passthrough, NULL };
 
 		code = craft_ssh_exec(s, craft_buf_str(&cmd), NULL, 0, &sink, 0, &status, &err);
 	} else {

@@ -46,6 +46,9 @@ int cli_deploy_run(struct cli_ctx *ctx, const struct craft_ssh_target *t,
 int cli_deploy_run_ex(struct cli_ctx *ctx, const struct craft_ssh_target *t,
                       const struct craft_deploy_opts *o, const struct craft_field *extra,
                       int nextra);
+/* A craft_ssh_sink callback for `ssh` and `logs`: the remote command's
+ * stdout and stderr go to ours, unbuffered, as they arrive. */
+void cli_ssh_passthrough(void *ud, int is_stderr, const char *data, size_t len);
 /* An option in seconds, lo..hi: 0 (unset leaves *out), or 2 after a usage error. */
 int cli_parse_seconds(struct cli_ctx *ctx, const char *name, int lo, int hi, int *out);
 
