@@ -5,4 +5,4 @@ TEST_SUITES += test-pipeline
 
 .PHONY: test-pipeline
 test-pipeline: $(BIN)
-	@CRAFTCTL=$(BIN) tests/pipeline/run.sh
+	@CRAFTCTL=$(BIN) BUILD=$(BUILD) tests/pipeline/run.sh

@@ -10,16 +10,14 @@ cd "$(dirname "$0")/../.." || exit 1
 top=$(pwd)
 bin=$top/${CRAFTCTL:-build/craftctl}
 svgcheck="/usr/bin/python3 $top/tests/diagram/svgcheck.py"
-tmp=$(mktemp -d /tmp/craft-diagram-XXXXXX)
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/craft-diagram-XXXXXX")
 pass=0
 fail=0
-sim_pid=""
+# shellcheck source=tests/lib/sandbox.sh
+. tests/lib/sandbox.sh
 
 cleanup() {
-  if [ -n "$sim_pid" ]; then
-    kill "$sim_pid" 2>/dev/null
-    wait "$sim_pid" 2>/dev/null
-  fi
+  sandbox_stop_pid "$SIM_PID"
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -252,17 +250,11 @@ fi
 
 # ---- live: the stack on the AWS simulator
 export AWS_ACCESS_KEY_ID=AKIDDIAGRAMTEST AWS_SECRET_ACCESS_KEY=diagram-test-secret
-tests/awssim/awssim --port 0 --port-file "$tmp/port" --access-key "$AWS_ACCESS_KEY_ID" \
-  --secret-key "$AWS_SECRET_ACCESS_KEY" --boot-seconds 1 --terminate-seconds 1 >"$tmp/sim.log" 2>&1 &
-sim_pid=$!
-for _ in $(seq 200); do
-  [ -s "$tmp/port" ] && break
-  sleep 0.05
-done
-if [ ! -s "$tmp/port" ]; then
+if ! sandbox_sim_start "$tmp" --access-key "$AWS_ACCESS_KEY_ID" --secret-key "$AWS_SECRET_ACCESS_KEY" \
+  --boot-seconds 1 --terminate-seconds 1 2>/dev/null; then
   bad "the AWS simulator did not start: $(cat "$tmp/sim.log")"
 else
-  ep="http://127.0.0.1:$(cat "$tmp/port")"
+  ep=$SIM_URL
   export CRAFTCTL_CHECKIP_URL="$ep/_awssim/checkip"
   ncalls() { curl -fsS "$ep/_awssim/calls" | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
   cat >"$tmp/live.yaml" <<EOF

@@ -12,15 +12,11 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 root=$PWD
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; }
-finish() {
-  echo "deploy-run: $pass ok, $fail failed"
-  [ "$fail" -eq 0 ]
-  exit
-}
+PL_NAME=deploy-run
+# shellcheck source=tests/lib/sandbox.sh
+. tests/lib/sandbox.sh
+# shellcheck source=tests/pipeline/lib.sh
+. tests/pipeline/lib.sh
 if [ "$(id -u)" -ne 0 ]; then
   echo "PEND deploy-run: needs root (sshd for the simulated instances, dockerd)"
   finish
@@ -30,28 +26,16 @@ if ! build/craftctl help up > /dev/null 2>&1 || [ ! -f examples/demo/docker-comp
   finish
 fi
 
-tmp=$(mktemp -d /tmp/craftctl-deployrun.XXXXXX)
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/craftctl-deployrun.XXXXXX")
 chmod 0700 "$tmp"
-pids=()
-dockerd_pid=""
+docker_host=
+shared_engine=
 # shellcheck disable=SC2317 # run by the EXIT trap
 cleanup() {
-  local p
-  for p in "${pids[@]}"; do
-    kill "$p" 2> /dev/null
-    for _ in $(seq 50); do kill -0 "$p" 2> /dev/null || break; sleep 0.1; done
-    kill -9 "$p" 2> /dev/null
-    wait "$p" 2> /dev/null
-  done
-  if [ -n "$dockerd_pid" ]; then
-    DOCKER_HOST=unix://$tmp/docker.sock docker ps -aq 2> /dev/null |
-      xargs -r env DOCKER_HOST="unix://$tmp/docker.sock" docker rm -f > /dev/null 2>&1
-    kill "$dockerd_pid" 2> /dev/null
-    for _ in $(seq 100); do kill -0 "$dockerd_pid" 2> /dev/null || break; sleep 0.1; done
-    kill -9 "$dockerd_pid" 2> /dev/null
-    wait "$dockerd_pid" 2> /dev/null
-  fi
-  grep -o "${tmp}[^ ]*" /proc/mounts 2> /dev/null | sort -r | xargs -r -n1 umount -l 2> /dev/null
+  sandbox_stop_pid "$SIM_PID"
+  sandbox_stop_pid "$HOOK_PID"
+  [ -z "$shared_engine" ] || sandbox_compose_purge "$docker_host" ci-deploy-run
+  sandbox_dockerd_stop "$tmp" "$DOCKERD_PID"
   [ -n "${KEEP_TMP:-}" ] || rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -64,13 +48,7 @@ http_port=$(free_port)
 # The workspace: this tree as a checkout has it, the build copied (with the
 # version string a tree without .git gets), busybox for the demo image.
 work=$tmp/workspace
-mkdir -p "$work"
-git ls-files -co --exclude-standard -z | grep -zv '^tests/pipeline/node_modules/' |
-  xargs -0 cp --parents --preserve=timestamps -t "$work" 2> /dev/null
-cp -a build "$work/build"
-version=$(sed -n 's/^VERSION *:= *//p' Makefile)
-printf '#define CRAFT_VERSION "%s"\n' "$version" > "$work/build/gen/version.h"
-touch -d '2000-01-01' "$work/build/gen/version.h"
+pl_workspace "$work"
 cp /bin/busybox "$work/examples/demo/web/busybox"
 # A stack file for the demo application (examples/demo: busybox built FROM
 # scratch) on the simulator, on this run's own ports.
@@ -97,50 +75,24 @@ deploy:
   secrets: [DEMO_SECRET]
 YAML
 
-tests/awssim/awssim --port 0 --port-file "$tmp/sim.port" --boot-seconds 2 --terminate-seconds 1 \
-  --ssh-instances --ssh-port "$ssh_port" > "$tmp/sim.log" 2>&1 &
-pids+=($!)
-cat > "$tmp/listener.py" <<'PY'
-import http.server, sys
-class H(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        with open(sys.argv[1], "ab") as f:
-            f.write(body + b"\n")
-        self.send_response(200)
-        self.end_headers()
-    def log_message(self, *a):
-        pass
-s = http.server.HTTPServer(("127.0.0.1", 0), H)
-with open(sys.argv[2], "w") as f:
-    f.write(str(s.server_address[1]))
-s.serve_forever()
-PY
-/usr/bin/python3 "$tmp/listener.py" "$tmp/hook.jsonl" "$tmp/hookport" &
-pids+=($!)
+started=1
+sandbox_sim_start "$tmp" --boot-seconds 2 --terminate-seconds 1 --ssh-instances --ssh-port "$ssh_port" \
+  2> /dev/null || started=
+pl_hook_start "$tmp" || started=
 if docker info > /dev/null 2>&1; then
   docker_host=${DOCKER_HOST:-}
+  shared_engine=1
 else
-  mkdir -p "$tmp/docker-data" "$tmp/docker-exec"
-  dockerd --bridge=none --iptables=false --ip-masq=false --ip6tables=false \
-    --data-root "$tmp/docker-data" --exec-root "$tmp/docker-exec" \
-    --pidfile "$tmp/docker.pid" --host "unix://$tmp/docker.sock" > "$tmp/dockerd.log" 2>&1 &
-  dockerd_pid=$!
-  docker_host=unix://$tmp/docker.sock
-  for _ in $(seq 150); do DOCKER_HOST=$docker_host docker info > /dev/null 2>&1 && break; sleep 0.2; done
+  sandbox_dockerd_start "$tmp" 2> /dev/null || started=
+  docker_host=$DOCKERD_HOST
 fi
-for _ in $(seq 150); do [ -s "$tmp/sim.port" ] && [ -s "$tmp/hookport" ] && break; sleep 0.1; done
-if [ ! -s "$tmp/sim.port" ] || [ ! -s "$tmp/hookport" ] || ! DOCKER_HOST=$docker_host docker info > /dev/null 2>&1; then
+if [ -z "$started" ]; then
   bad "deploy-run: simulator, webhook listener or Docker engine did not start: $(tail -3 "$tmp/sim.log" "$tmp/dockerd.log" 2> /dev/null)"
   finish
 fi
-endpoint=http://127.0.0.1:$(cat "$tmp/sim.port")
-hook=http://127.0.0.1:$(cat "$tmp/hookport")/hook
-
-b64url() { printf '%s' "$1" | base64 -w0 | tr '+/' '-_' | tr -d '='; }
-printf '%s.%s.%s\n' "$(b64url '{"alg":"RS256","typ":"JWT"}')" \
-  "$(b64url '{"iss":"https://token.actions.githubusercontent.com","aud":"sts.amazonaws.com","sub":"repo:acme/shop:environment:production"}')" \
-  "$(b64url signature)" > "$tmp/token"
+endpoint=$SIM_URL
+hook=$HOOK_URL
+pl_oidc_token "$tmp/token"
 ssh-keygen -q -t ed25519 -N '' -C deploy-secret -f "$tmp/secret-key"
 mkdir -p "$tmp/home"
 

@@ -15,48 +15,32 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 root=$PWD
+PL_NAME=oidc-deploy
+# shellcheck source=tests/lib/sandbox.sh
+. tests/lib/sandbox.sh
+# shellcheck source=tests/pipeline/lib.sh
+. tests/pipeline/lib.sh
 bin=${CRAFTCTL:-build/craftctl}
 case $bin in /*) ;; *) bin=$root/$bin ;; esac
-pass=0
-fail=0
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/craftctl-oidc.XXXXXX")
-sim_pid=""
 # shellcheck disable=SC2317 # run by the EXIT trap
 cleanup() {
-  if [ -n "$sim_pid" ]; then
-    kill "$sim_pid" 2> /dev/null
-    wait "$sim_pid" 2> /dev/null
-  fi
+  sandbox_stop_pid "$SIM_PID"
   [ -n "${KEEP_TMP:-}" ] || rm -rf "$tmp"
 }
 trap cleanup EXIT
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; }
-finish() {
-  echo "oidc-deploy: $pass ok, $fail failed"
-  [ "$fail" -eq 0 ]
-  exit
-}
 
 if ! "$bin" help provision > /dev/null 2>&1 || ! "$bin" help destroy > /dev/null 2>&1; then
   echo "PEND oidc-deploy: this build has no provision/destroy yet"
   finish
 fi
 
-tests/awssim/awssim --port 0 --port-file "$tmp/port" --boot-seconds 1 --terminate-seconds 1 \
-  --seed 8 > "$tmp/awssim.log" 2>&1 &
-sim_pid=$!
-for _ in $(seq 100); do [ -s "$tmp/port" ] && break; sleep 0.1; done
-if [ ! -s "$tmp/port" ]; then
-  bad "oidc-deploy: the simulator did not start: $(tail -3 "$tmp/awssim.log")"
+if ! sandbox_sim_start "$tmp" --boot-seconds 1 --terminate-seconds 1 --seed 8 2> /dev/null; then
+  bad "oidc-deploy: the simulator did not start: $(tail -3 "$tmp/sim.log")"
   finish
 fi
-endpoint=http://127.0.0.1:$(cat "$tmp/port")
-
-b64url() { printf '%s' "$1" | base64 -w0 | tr '+/' '-_' | tr -d '='; }
-printf '%s.%s.%s\n' "$(b64url '{"alg":"RS256","typ":"JWT","kid":"test"}')" \
-  "$(b64url '{"iss":"https://token.actions.githubusercontent.com","aud":"sts.amazonaws.com","sub":"repo:acme/shop:environment:production","repository":"acme/shop","ref":"refs/heads/main"}')" \
-  "$(b64url not-a-real-signature)" > "$tmp/token"
+endpoint=$SIM_URL
+pl_oidc_token "$tmp/token" '{"iss":"https://token.actions.githubusercontent.com","aud":"sts.amazonaws.com","sub":"repo:acme/shop:environment:production","repository":"acme/shop","ref":"refs/heads/main"}'
 
 mkdir -p "$tmp/home" "$tmp/work"
 cat > "$tmp/work/craftctl.yaml" <<'YAML'

@@ -7,8 +7,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 scripts=$PWD/.github/scripts
-pass=0
-fail=0
+# shellcheck source=tests/pipeline/lib.sh
+. tests/pipeline/lib.sh
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/craftctl-pipeline-scripts.XXXXXX")
 pids=()
 cleanup() {
@@ -17,8 +17,6 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; }
 check() { # check NAME CMD...: ok when CMD succeeds
   local name=$1
   shift
@@ -211,48 +209,31 @@ GITHUB_STEP_SUMMARY=$tmp/none.md "$scripts/summary.py" --outcome failure "$tmp/d
 check "summary without events says so" grep -q 'printed no events' "$tmp/none.md"
 
 # ---- notify.py, against a listener on 127.0.0.1
-cat > "$tmp/listener.py" <<'EOF2'
-import http.server, sys
-class H(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        with open(sys.argv[1], "ab") as f:
-            f.write(self.headers.get("Content-Type", "").encode() + b"\n" + body + b"\n")
-        self.send_response(500 if self.path == "/fail" else 200)
-        self.end_headers()
-    def log_message(self, *a):
-        pass
-s = http.server.HTTPServer(("127.0.0.1", 0), H)
-with open(sys.argv[2], "w") as f:
-    f.write(str(s.server_address[1]))
-s.serve_forever()
-EOF2
-/usr/bin/python3 "$tmp/listener.py" "$tmp/posted" "$tmp/port" &
-pids+=($!)
-for _ in $(seq 50); do [ -s "$tmp/port" ] && break; sleep 0.1; done
-port=$(cat "$tmp/port" 2> /dev/null)
-out=$(DEPLOY_WEBHOOK_URL="http://127.0.0.1:$port/hook" OUTCOME=success DEPLOY_URL=http://203.0.113.10/ \
+pl_hook_start "$tmp" || bad "notify: the webhook listener did not start"
+pids+=("$HOOK_PID")
+out=$(DEPLOY_WEBHOOK_URL="$HOOK_URL" OUTCOME=success DEPLOY_URL=http://203.0.113.10/ \
   RELEASE=r1 STACK_FILE=craftctl.yaml GITHUB_REPOSITORY=acme/shop GITHUB_RUN_ID=42 \
   GITHUB_SERVER_URL=https://github.com "$scripts/notify.py" 2>&1)
 check "notify: posts JSON with the outcome, URL, release and run link ($out)" \
   /usr/bin/python3 -c '
 import json, sys
 lines = open(sys.argv[1]).read().splitlines()
-assert lines[0] == "application/json", lines
-b = json.loads(lines[1])
+ctype, _, body = lines[0].partition(" ")
+assert len(lines) == 1 and ctype == "application/json", lines
+b = json.loads(body)
 assert b["outcome"] == "success" and b["url"] == "http://203.0.113.10/" and b["release"] == "r1"
 assert b["run_url"] == "https://github.com/acme/shop/actions/runs/42"
 assert b["text"].startswith("deploy of acme/shop (craftctl.yaml): success"), b["text"]
-' "$tmp/posted"
-rm -f "$tmp/posted"
+' "$tmp/hook.jsonl"
+rm -f "$tmp/hook.jsonl"
 out=$(DEPLOY_WEBHOOK_URL='' OUTCOME=failure "$scripts/notify.py" 2>&1)
 rc=$?
-if [ "$rc" -eq 0 ] && [ ! -e "$tmp/posted" ] && grep -q "no DEPLOY_WEBHOOK_URL" <<<"$out"; then
+if [ "$rc" -eq 0 ] && [ ! -e "$tmp/hook.jsonl" ] && grep -q "no DEPLOY_WEBHOOK_URL" <<<"$out"; then
   ok "notify: no secret, no request, exit 0"
 else
   bad "notify: no secret, no request, exit 0"
 fi
-out=$(DEPLOY_WEBHOOK_URL="http://127.0.0.1:$port/fail" OUTCOME=failure "$scripts/notify.py" 2>&1)
+out=$(DEPLOY_WEBHOOK_URL="${HOOK_URL%/hook}/fail" OUTCOME=failure "$scripts/notify.py" 2>&1)
 rc=$?
 if [ "$rc" -eq 0 ] && grep -q "^::warning.*HTTP 500" <<<"$out" && ! grep -q "127.0.0.1" <<<"$out"; then
   ok "notify: a failing webhook is a warning, not a failure, and the URL is not shown"

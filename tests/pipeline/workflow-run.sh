@@ -12,80 +12,38 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 root=$PWD
+PL_NAME=workflow-run
+# shellcheck source=tests/lib/sandbox.sh
+. tests/lib/sandbox.sh
+# shellcheck source=tests/pipeline/lib.sh
+. tests/pipeline/lib.sh
 bin=${CRAFTCTL:-build/craftctl}
 case $bin in /*) ;; *) bin=$root/$bin ;; esac
-pass=0
-fail=0
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/craftctl-wfrun.XXXXXX")
-pids=()
 # shellcheck disable=SC2317 # run by the EXIT trap
 cleanup() {
-  local p
-  for p in "${pids[@]}"; do
-    kill "$p" 2> /dev/null
-    wait "$p" 2> /dev/null
-  done
+  sandbox_stop_pid "$SIM_PID"
+  sandbox_stop_pid "$HOOK_PID"
   [ -n "${KEEP_TMP:-}" ] || rm -rf "$tmp"
 }
 trap cleanup EXIT
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; }
-finish() {
-  echo "workflow-run: $pass ok, $fail failed"
-  [ "$fail" -eq 0 ]
-  exit
-}
 if ! "$bin" help destroy > /dev/null 2>&1 || [ ! -f craftctl.yaml ]; then
   echo "PEND workflow-run: no destroy command or no craftctl.yaml in this tree"
   finish
 fi
 stack=$(.github/scripts/stack-info.py craftctl.yaml stack)
 
-# The runner's workspace: this tree's files (as a checkout has them) and a
-# copy of the build, so the job's `make` has little to do. Outside a git
-# checkout the version string differs; version.h gets it with an old date.
+# The runner's workspace: this tree as a checkout has it, and the build.
 work=$tmp/workspace
-mkdir -p "$work"
-git ls-files -co --exclude-standard -z | grep -zv '^tests/pipeline/node_modules/' |
-  xargs -0 cp --parents --preserve=timestamps -t "$work" 2> /dev/null
-cp -a build "$work/build"
-version=$(sed -n 's/^VERSION *:= *//p' Makefile)
-printf '#define CRAFT_VERSION "%s"\n' "$version" > "$work/build/gen/version.h"
-touch -d '2000-01-01' "$work/build/gen/version.h"
+pl_workspace "$work"
 
-tests/awssim/awssim --port 0 --port-file "$tmp/port" --boot-seconds 1 --terminate-seconds 1 \
-  > "$tmp/awssim.log" 2>&1 &
-pids+=($!)
-cat > "$tmp/listener.py" <<'PY'
-import http.server, sys
-class H(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        with open(sys.argv[1], "ab") as f:
-            f.write(body + b"\n")
-        self.send_response(200)
-        self.end_headers()
-    def log_message(self, *a):
-        pass
-s = http.server.HTTPServer(("127.0.0.1", 0), H)
-with open(sys.argv[2], "w") as f:
-    f.write(str(s.server_address[1]))
-s.serve_forever()
-PY
-/usr/bin/python3 "$tmp/listener.py" "$tmp/hook.jsonl" "$tmp/hookport" &
-pids+=($!)
-for _ in $(seq 100); do [ -s "$tmp/port" ] && [ -s "$tmp/hookport" ] && break; sleep 0.1; done
-if [ ! -s "$tmp/port" ] || [ ! -s "$tmp/hookport" ]; then
-  bad "workflow-run: the simulator or the webhook listener did not start: $(tail -3 "$tmp/awssim.log")"
+if ! sandbox_sim_start "$tmp" --boot-seconds 1 --terminate-seconds 1 2> /dev/null || ! pl_hook_start "$tmp"; then
+  bad "workflow-run: the simulator or the webhook listener did not start: $(tail -3 "$tmp/sim.log")"
   finish
 fi
-endpoint=http://127.0.0.1:$(cat "$tmp/port")
-hook=http://127.0.0.1:$(cat "$tmp/hookport")/hook
-
-b64url() { printf '%s' "$1" | base64 -w0 | tr '+/' '-_' | tr -d '='; }
-printf '%s.%s.%s\n' "$(b64url '{"alg":"RS256","typ":"JWT"}')" \
-  "$(b64url '{"iss":"https://token.actions.githubusercontent.com","aud":"sts.amazonaws.com","sub":"repo:acme/shop:environment:production"}')" \
-  "$(b64url signature)" > "$tmp/token"
+endpoint=$SIM_URL
+hook=$HOOK_URL
+pl_oidc_token "$tmp/token"
 mkdir -p "$tmp/home"
 oidc=(AWS_WEB_IDENTITY_TOKEN_FILE="$tmp/token" AWS_ENDPOINT_URL="$endpoint"
   AWS_EC2_METADATA_DISABLED=true CRAFTCTL_CHECKIP_URL="$endpoint/_awssim/checkip")
