@@ -131,6 +131,18 @@ for fn in sprintf strcat strtok atoi gets; do
   if scripts/banned.sh "$tmp/b.c" >/dev/null 2>&1; then bad "banned check misses $fn"; else ok "banned check catches $fn"; fi
 done
 
+# README.md tells the truth: its tables, options, make targets, paths,
+# variables and quoted messages against the tree and the binary.
+out=$(/usr/bin/python3 tests/cli/readme_check.py --bin "$bin" 2>&1)
+rc=$?
+while IFS= read -r line; do
+  case $line in
+    "ok   "*) ok "${line#ok   }" ;;
+    "FAIL "*) bad "${line#FAIL }" ;;
+  esac
+done <<<"$out"
+if [ "$rc" -ne 0 ] && ! grep -q '^FAIL ' <<<"$out"; then bad "readme_check.py exit $rc: $out"; fi
+
 # make check itself (scripts/check.sh, not only banned.sh) fails on a banned
 # call in lib/: a tiny tree with the real check scripts.
 mini=$tmp/mini

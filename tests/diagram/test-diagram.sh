@@ -311,7 +311,15 @@ EOF
     else
       bad "live svg: $(cat "$tmp/err")"
     fi
-    cc destroy --yes >/dev/null 2>&1
+    # README's `craftctl destroy` (asks first): on a terminal, typing yes.
+    out=$(printf 'yes\n' | script -qec "$bin --endpoint-url $ep -c $tmp/live.yaml destroy" /dev/null 2>&1)
+    rc=$?
+    if [ $rc -eq 0 ] && grep -q "destroy 11 resources of stack 'diag'? type 'yes' to confirm" <<<"$out" &&
+      grep -q "destroy complete: 11 deleted" <<<"$out"; then
+      ok "destroy on a terminal asks, and 'yes' deletes all 11 resources"
+    else
+      bad "interactive destroy: exit $rc: $out"
+    fi
     cc diagram >"$tmp/gone.dot" 2>"$tmp/err"
     if grep -qF "0 of 11 resources exist" "$tmp/gone.dot" && [ -n "$vpc" ] && ! grep -qF "$vpc" "$tmp/gone.dot"; then
       ok "live after destroy: nothing exists"
