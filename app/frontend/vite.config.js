@@ -19,5 +19,8 @@ export default defineConfig({
     setupFiles: ['./src/test/setup.js'],
     globals: false,
     restoreMocks: true,
+    // Typing into forms with user-event is slow on a loaded machine; the
+    // default 5 s per test is too tight there (see src/test/setup.js).
+    testTimeout: 30000,
   },
 });

@@ -54,21 +54,24 @@ app_tmpdir
 app_pg_start || die "cannot start PostgreSQL"
 
 # --- backend, started exactly like the container --------------------------
-BACKEND_PORT=$(app_free_port)
 RELEASE_ID="e2e-$(date -u +%Y%m%dT%H%M%SZ)-$RANDOM"
 export RELEASE_ID RELEASED_AT
 RELEASED_AT=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 DJANGO_SECRET_KEY=$(head -c 48 /dev/urandom | base64 | tr -d '/+=')
 export DJANGO_SECRET_KEY DJANGO_DEBUG=0 DJANGO_ALLOWED_HOSTS=localhost,127.0.0.1
-export DJANGO_STATIC_ROOT=$APP_TMP/static GUNICORN_BIND=127.0.0.1:$BACKEND_PORT WEB_CONCURRENCY=2
+# Port 0: gunicorn binds a free port itself (no window in which another
+# process can take it during the migrations) and logs which.
+export DJANGO_STATIC_ROOT=$APP_TMP/static GUNICORN_BIND=127.0.0.1:0 WEB_CONCURRENCY=2
 export PYTHON=/usr/bin/python3 GUNICORN=/usr/bin/gunicorn
 "$root/app/backend/docker-entrypoint.sh" > "$APP_TMP/backend.log" 2>&1 &
 APP_PIDS+=("$!")
-app_wait_http "http://127.0.0.1:$BACKEND_PORT/api/health" 60 || die "backend did not start"
+app_wait_line "$APP_TMP/backend.log" 'Listening at: http://127\.0\.0\.1:[0-9]+' 120 || die "backend did not start"
+BACKEND_PORT=$(sed -n 's|.*Listening at: http://127\.0\.0\.1:\([0-9]*\).*|\1|p' "$APP_TMP/backend.log" | head -n 1)
+app_wait_http "http://127.0.0.1:$BACKEND_PORT/api/health" 60 || die "backend does not answer"
 
 # --- nginx: the edge and the frontend's static server ---------------------
 EDGE_PORT=$(app_free_port)
-FRONTEND_PORT=$(app_free_port)
+FRONTEND_PORT=$(app_free_port_not "$EDGE_PORT")
 ng=$APP_TMP/nginx
 mkdir -p "$ng/conf.d" "$ng/log" "$ng/tmp"
 rewrite_paths() {
@@ -136,9 +139,9 @@ check "request size limit" [ "$(head -c 11000000 /dev/zero | status -X POST --da
 check "a Host the backend does not know is refused (400)" [ "$(status -H 'Host: unknown.example' "$edge/api/health")" = 400 ]
 check "unknown API path is the backend's JSON 404" [ "$(body "$edge/api/nope")" = '{"detail": "not found"}' ]
 body -H 'X-Forwarded-For: 203.0.113.7' -H "Host: localhost:$EDGE_PORT" "$edge/api/health?xff-probe" > /dev/null
-sleep 0.3
+# gunicorn writes its access line after the response has gone out.
 check "X-Forwarded-For, X-Forwarded-Proto and Host reach the backend" \
-  grep -q "GET /api/health?xff-probe HTTP/1.1\" 200 .* host=\"localhost:$EDGE_PORT\" xff=\"203.0.113.7, 127.0.0.1\" proto=\"http\"" "$APP_TMP/backend.log"
+  app_wait_line "$APP_TMP/backend.log" "GET /api/health\\?xff-probe HTTP/1.1\" 200 .* host=\"localhost:$EDGE_PORT\" xff=\"203\\.0\\.113\\.7, 127\\.0\\.0\\.1\" proto=\"http\"" 10
 
 # --- an admin account, made the documented way -----------------------------
 E2E_ADMIN_PASSWORD=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
@@ -165,7 +168,7 @@ codes=$(seq 40 | xargs -P 40 -I{} curl -s -o /dev/null -w '%{http_code}\n' --max
 check "auth endpoints are rate limited per client ($codes)" sh -c "echo '$codes' | grep -q ' 429,' && echo '$codes' | grep -q ' 401,'"
 
 # --- the database went down: health says so quickly -----------------------
-app_stop_pid "$PG_PID"
+app_pg_stop
 start=$(date +%s%N)
 code=$(status "$edge/api/health")
 elapsed_ms=$((($(date +%s%N) - start) / 1000000))

@@ -13,8 +13,33 @@ app_tmpdir() {
 }
 
 # A TCP port that was free a moment ago on 127.0.0.1.
-app_free_port() {
-  /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+app_free_port() { app_free_port_not 0; }
+
+# app_free_port_not PORT...: the same, none of PORTs (two calls in a row
+# may get the same port when nothing binds it in between).
+app_free_port_not() {
+  /usr/bin/python3 -c '
+import socket, sys
+while True:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    if str(port) not in sys.argv[1:]:
+        print(port)
+        break
+' "$@"
+}
+
+# Wait until FILE has a line matching REGEX, up to SECONDS (default 30).
+app_wait_line() {
+  local file=$1 regex=$2 limit=${3:-30} i
+  for ((i = 0; i < limit * 10; i++)); do
+    grep -qE -- "$regex" "$file" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "timeout waiting for /$regex/ in $file" >&2
+  return 1
 }
 
 # Wait until url answers with any HTTP status (curl exit 0), up to $2 seconds.
@@ -50,8 +75,7 @@ app_pg_start() {
   local bindir run=() pgroot=$APP_TMP/pg
   bindir=$(app_pg_bindir) || return 1
   mkdir -p "$pgroot/sock"
-  PG_PORT=$(app_free_port)
-  export POSTGRES_HOST=127.0.0.1 POSTGRES_PORT=$PG_PORT POSTGRES_DB=app POSTGRES_USER=app
+  export POSTGRES_HOST=127.0.0.1 POSTGRES_DB=app POSTGRES_USER=app
   POSTGRES_PASSWORD=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
   export POSTGRES_PASSWORD
   printf '%s\n' "$POSTGRES_PASSWORD" > "$pgroot/pwfile"
@@ -63,19 +87,36 @@ app_pg_start() {
     --auth-host=scram-sha-256 --auth-local=scram-sha-256 -E UTF8 --no-sync \
     > "$pgroot/initdb.log" 2>&1 || { cat "$pgroot/initdb.log" >&2; return 1; }
   rm -f "$pgroot/pwfile"
-  "${run[@]}" "$bindir/pg_ctl" -D "$pgroot/data" -l "$pgroot/server.log" -w -t 30 \
-    -o "-p $PG_PORT -k $pgroot/sock -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
-    start > /dev/null || { cat "$pgroot/server.log" >&2; return 1; }
+  # The port is chosen right before the server binds it, and another one is
+  # tried if someone took it meanwhile (other suites run at the same time).
+  local attempt
+  for attempt in 1 2 3; do
+    PG_PORT=$(app_free_port)
+    "${run[@]}" "$bindir/pg_ctl" -D "$pgroot/data" -l "$pgroot/server.log" -w -t 60 \
+      -o "-p $PG_PORT -k $pgroot/sock -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+      start > /dev/null && break
+    [ "$attempt" -lt 3 ] && grep -q 'could not bind' "$pgroot/server.log" && continue
+    cat "$pgroot/server.log" >&2
+    return 1
+  done
+  export POSTGRES_PORT=$PG_PORT
   PG_PID=$(head -n 1 "$pgroot/data/postmaster.pid")
   APP_PIDS+=("$PG_PID")
   PGPASSWORD=$POSTGRES_PASSWORD "$bindir/psql" -h 127.0.0.1 -p "$PG_PORT" -U app -d postgres \
     -qAtc "CREATE DATABASE app" > /dev/null || return 1
 }
 
-# Stops one PID: TERM, wait up to 10 s, then KILL.
+# PostgreSQL goes down the way a crash or a restart looks to its clients:
+# fast shutdown (SIGINT) closes their sessions at once; TERM would wait
+# for the backend's pooled connections to go away first.
+app_pg_stop() {
+  app_stop_pid "$PG_PID" INT
+}
+
+# Stops one PID: SIGNAL (default TERM), wait up to 10 s, then KILL.
 app_stop_pid() {
   local pid=$1 i=0
-  kill -TERM "$pid" 2>/dev/null || return 0
+  kill "-${2:-TERM}" "$pid" 2>/dev/null || return 0
   while kill -0 "$pid" 2>/dev/null; do
     i=$((i + 1))
     if [ "$i" -gt 100 ]; then

@@ -96,3 +96,28 @@ class DeploySettingsTests(SimpleTestCase):
             result.stdout.strip(),
             "['a.example', 'b.example', 'localhost', '127.0.0.1'] r42 db.internal shop",
         )
+
+    def test_database_credentials_and_csrf_origins_are_read(self):
+        code = (
+            "import django; from django.conf import settings as s; d = s.DATABASES['default'];"
+            "print(d['PORT'], d['USER'], d['PASSWORD'], django.VERSION[0] >= 4, s.CSRF_TRUSTED_ORIGINS)"
+        )
+        result = manage(
+            "shell", "-c", code,
+            DJANGO_SECRET_KEY=STRONG_KEY, POSTGRES_PORT="6543", POSTGRES_USER="shopper", POSTGRES_PASSWORD="pw-from-env",
+            DJANGO_CSRF_TRUSTED_ORIGINS="https://app.example.com, https://www.example.com", PUBLIC_HOST="",
+        )
+        self.assertEqual(result.returncode, 0, result.stderr)
+        port, user, password, scheme_kept, origins = result.stdout.strip().split(" ", 4)
+        self.assertEqual((port, user, password), ("6543", "shopper", "pw-from-env"))
+        # Django 4+ wants the scheme; 3.2 compares bare host names.
+        if scheme_kept == "True":
+            self.assertEqual(origins, "['https://app.example.com', 'https://www.example.com']")
+        else:
+            self.assertEqual(origins, "['app.example.com', 'www.example.com']")
+
+    def test_debug_on_runs_without_a_secret_key(self):
+        code = "from django.conf import settings as s; print(s.DEBUG, bool(s.SECRET_KEY))"
+        result = manage("shell", "-c", code, DJANGO_DEBUG="1")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stdout.strip(), "True True")
