@@ -173,41 +173,22 @@ sshd_stop() {
   fi
 }
 
-# ---- dockerd ------------------------------------------------------------------
+# ---- dockerd (tests/lib/sandbox.sh starts and stops it) -------------------------------
 
-dockerd_start() {
-  local d=$ENV_TMP/docker i
-  mkdir -p "$d"
-  dockerd --bridge=none --iptables=false --ip-masq=false --data-root "$d/data" \
-    --exec-root "$d/exec" --pidfile "$d/docker.pid" --host "unix://$d/docker.sock" \
-    >"$ENV_TMP/dockerd.log" 2>&1 &
-  DOCKERD_PID=$!
-  export DOCKER_HOST=unix://$d/docker.sock
-  for ((i = 0; i < 300; i++)); do
-    if docker version >/dev/null 2>&1; then return 0; fi
-    if ! kill -0 "$DOCKERD_PID" 2>/dev/null; then break; fi
-    sleep 0.1
-  done
-  echo "dockerd did not start:"
-  tail -20 "$ENV_TMP/dockerd.log"
-  return 1
+# shellcheck source=tests/lib/sandbox.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/sandbox.sh"
+
+dockerd_start() { # a private engine under $ENV_TMP/docker; exports DOCKER_HOST
+  if ! sandbox_dockerd_start "$ENV_TMP/docker"; then
+    echo "dockerd did not start"
+    return 1
+  fi
+  export DOCKER_HOST=$DOCKERD_HOST
 }
 
 dockerd_stop() {
-  local i ids
   if [ -n "${DOCKERD_PID:-}" ]; then
-    ids=$(docker ps -aq 2>/dev/null || true)
-    if [ -n "$ids" ]; then
-      # shellcheck disable=SC2086
-      docker rm -f $ids >/dev/null 2>&1 || true
-    fi
-    kill "$DOCKERD_PID" 2>/dev/null || true
-    for ((i = 0; i < 200; i++)); do
-      kill -0 "$DOCKERD_PID" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -KILL "$DOCKERD_PID" 2>/dev/null || true
-    wait "$DOCKERD_PID" 2>/dev/null || true
+    sandbox_dockerd_stop "$ENV_TMP/docker" "$DOCKERD_PID"
     DOCKERD_PID=
   fi
 }

@@ -19,12 +19,8 @@ bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
 # shellcheck source=tests/deploy/lib.sh
 . tests/deploy/lib.sh
 
-SIM_PID=
 cleanup() {
-  if [ -n "$SIM_PID" ]; then
-    kill "$SIM_PID" 2>/dev/null
-    wait "$SIM_PID" 2>/dev/null
-  fi
+  sandbox_stop_pid "$SIM_PID"
   env_stop
 }
 trap cleanup EXIT
@@ -43,21 +39,11 @@ export AWS_ACCESS_KEY_ID=AKIDDEPLOYTEST AWS_SECRET_ACCESS_KEY=deploy-test-secret
 export AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE=$ENV_TMP/none AWS_SHARED_CREDENTIALS_FILE=$ENV_TMP/none
 mkdir -p "$HOME"
 SSH_PORT=$(free_port)
-tests/awssim/awssim --port 0 --port-file "$ENV_TMP/sim.port" --access-key "$AWS_ACCESS_KEY_ID" \
+# (It waits for botocore's models to load, up to 30 s on a busy machine.)
+sandbox_sim_start "$ENV_TMP" --access-key "$AWS_ACCESS_KEY_ID" \
   --secret-key "$AWS_SECRET_ACCESS_KEY" --boot-seconds 1 --terminate-seconds 1 \
-  --ssh-instances --ssh-port "$SSH_PORT" >"$ENV_TMP/sim.log" 2>&1 &
-SIM_PID=$!
-# botocore's models take a while to load on a busy machine: wait while the
-# simulator lives.
-for _ in $(seq 600); do
-  [ -s "$ENV_TMP/sim.port" ] || ! kill -0 "$SIM_PID" 2>/dev/null && break
-  sleep 0.1
-done
-if ! [ -s "$ENV_TMP/sim.port" ]; then
-  tail -20 "$ENV_TMP/sim.log"
-  give_up "the AWS simulator did not start"
-fi
-EP=http://127.0.0.1:$(cat "$ENV_TMP/sim.port")
+  --ssh-instances --ssh-port "$SSH_PORT" || give_up "the AWS simulator did not start"
+EP=$SIM_URL
 export CRAFTCTL_CHECKIP_URL=$EP/_awssim/checkip
 
 # The instance's sshd listens on SSH_PORT of its own 127.x address, not yet.
