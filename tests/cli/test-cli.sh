@@ -131,6 +131,28 @@ for fn in sprintf strcat strtok atoi gets; do
   if scripts/banned.sh "$tmp/b.c" >/dev/null 2>&1; then bad "banned check misses $fn"; else ok "banned check catches $fn"; fi
 done
 
+# make deps (scripts/deps.sh) does nothing, not even apt-get update, when
+# every package is installed; else it updates once and installs only what
+# is missing. apt-get is a stand-in that records its calls.
+mkdir -p "$tmp/shim"
+printf '#!/bin/sh\necho "apt-get $*" >> "%s/apt.log"\n' "$tmp" >"$tmp/shim/apt-get"
+chmod +x "$tmp/shim/apt-get"
+printf 'bash   # a comment\ncoreutils\n' >"$tmp/present.txt"
+printf 'craftctl-no-such-package-a\n# nothing here\n' >"$tmp/missing.txt"
+if [ "$(id -u)" -eq 0 ]; then
+  if PATH=$tmp/shim:$PATH scripts/deps.sh "$tmp/present.txt" >/dev/null 2>&1 && [ ! -e "$tmp/apt.log" ]; then
+    ok "make deps with everything installed runs no apt-get at all"
+  else
+    bad "make deps with everything installed ran: $(cat "$tmp/apt.log" 2>/dev/null)"
+  fi
+  PATH=$tmp/shim:$PATH scripts/deps.sh "$tmp/present.txt" "$tmp/missing.txt" >/dev/null 2>&1
+  if [ "$(sed 's/ -[^ ]*//g' "$tmp/apt.log" 2>/dev/null)" = "$(printf 'apt-get update\napt-get install craftctl-no-such-package-a')" ]; then
+    ok "make deps with one package missing: apt-get update once, then installs only that one"
+  else
+    bad "make deps with one package missing ran: $(cat "$tmp/apt.log" 2>/dev/null)"
+  fi
+fi
+
 # README.md tells the truth: its tables, options, make targets, paths,
 # variables and quoted messages against the tree and the binary.
 out=$(/usr/bin/python3 tests/cli/readme_check.py --bin "$bin" 2>&1)

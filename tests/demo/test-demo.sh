@@ -40,6 +40,16 @@ gone() {
   return 1
 }
 
+# As a non-root user it says exactly what it needs, and starts nothing.
+out=$(setpriv --reuid=65534 --regid=65534 --clear-groups env -u TMPDIR scripts/demo.sh 2>&1)
+rc=$?
+if [ "$rc" -eq 1 ] && grep -q '^demo: this needs root: it starts sshd' <<<"$out" &&
+  grep -q 'sudo make demo' <<<"$out" && ! grep -q '^\[demo' <<<"$out"; then
+  ok "as a non-root user it exits 1 saying it needs root and why, before starting anything"
+else
+  bad "as nobody: exit $rc: $out"
+fi
+
 # A lock left by a demo that died is taken over (the real lock of a demo
 # running beside this one is not touched).
 lockdir=/run/lock/craftctl-demo
