@@ -4,11 +4,13 @@
 Usage: simcheck.py ENDPOINT COMMAND [ARGS]
 
   expect STACK [key=value...]  the stack's resources are exactly the expected set
-                               (keys: region, azs, type, image, size, voltype,
-                               cidr, ssh_cidr, http_port, tag)
+                               (keys: region, azs, type, image, ami, size,
+                               voltype, cidr, ssh_cidr, http_port, tag)
   tagged STACK                 print how many live resources carry the stack's tag
   ncalls                       print the number of calls logged so far
   mutations SINCE              print the changing (non-Describe) calls after SINCE
+  tagspecs SINCE STACK         every create call after SINCE carried the stack's
+                               tags (TagSpecifications); none needed CreateTags
   instance STACK FIELD         print a field of the stack's live instance
 
 Exits 1 with a message on the first failed expectation.
@@ -102,6 +104,10 @@ def expect(ep, stack, opts):
         named(sn, "subnet")
         want(sn["VpcId"] == vid, "subnet outside the vpc")
         zones.add(sn["AvailabilityZone"])
+        # zone N of DescribeAvailabilityZones (the simulator's are a, b, c)
+        n = (pub + priv).index(sn["CidrBlock"]) % azs if sn["CidrBlock"] in pub + priv else -1
+        want(n < 0 or sn["AvailabilityZone"] == region + "abc"[n],
+             f"subnet {sn['CidrBlock']} in {sn['AvailabilityZone']}, want zone {n + 1}")
         if sn["CidrBlock"] in pub:
             want(sn["MapPublicIpOnLaunch"], f"public subnet {sn['CidrBlock']} maps no ips")
             public_ids.add(sn["SubnetId"])
@@ -140,6 +146,9 @@ def expect(ep, stack, opts):
     expected = {("tcp", 22, 22, ssh_cidr), ("tcp", http_port, http_port, "0.0.0.0/0"),
                 ("tcp", 443, 443, "0.0.0.0/0")}
     want(rules == expected, f"ingress rules {sorted(rules)} != {sorted(expected)}")
+    egress = [(p.get("IpProtocol"), [r["CidrIp"] for r in p.get("IpRanges") or []])
+              for p in sgs[0].get("IpPermissionsEgress") or []]
+    want(egress == [("-1", ["0.0.0.0/0"])], f"egress is not open: {egress}")
 
     keys = of_stack(s["key_pairs"], stack)
     want(len(keys) == 1, f"want 1 key pair, got {len(keys)}")
@@ -153,8 +162,11 @@ def expect(ep, stack, opts):
     want(inst["State"]["Name"] == "running", f"instance is {inst['State']['Name']}")
     want(inst["InstanceType"] == itype, f"instance type {inst['InstanceType']}")
     arch = "arm64" if itype.split(".")[0].endswith("g") else "x86_64"
-    want(inst["ImageId"] == newest_image(region, version, arch),
-         f"image {inst['ImageId']} is not the newest ubuntu {version} {arch}")
+    if opts.get("ami"):
+        want(inst["ImageId"] == opts["ami"], f"image {inst['ImageId']}, want {opts['ami']}")
+    else:
+        want(inst["ImageId"] == newest_image(region, version, arch),
+             f"image {inst['ImageId']} is not the newest ubuntu {version} {arch}")
     want(inst["MetadataOptions"]["HttpTokens"] == "required", "IMDSv2 not required")
     want(inst["SubnetId"] in public_ids, "instance not in a public subnet")
     want([g["GroupId"] for g in inst["SecurityGroups"]] == [sgs[0]["GroupId"]],
@@ -177,6 +189,39 @@ def expect(ep, stack, opts):
     print(f"ok: {stack}: vpc, {len(subnets)} subnets, igw, rtb+route+{len(assocs)} assocs, "
           f"sg ({len(rules)} rules), key, {itype} {inst['InstanceId']}, eip "
           f"{eips[0]['PublicIp']}")
+
+
+# the create calls and the resource types their TagSpecifications must name
+CREATES = {"CreateVpc": {"vpc"}, "CreateSubnet": {"subnet"},
+           "CreateInternetGateway": {"internet-gateway"},
+           "CreateRouteTable": {"route-table"}, "CreateSecurityGroup": {"security-group"},
+           "ImportKeyPair": {"key-pair"}, "CreateKeyPair": {"key-pair"},
+           "RunInstances": {"instance", "volume"}, "AllocateAddress": {"elastic-ip"}}
+
+
+def tagspecs(ep, since, stack):
+    calls = get(ep + "/_awssim/calls")[since:]
+    n = 0
+    for c in calls:
+        want(c["action"] != "CreateTags", "a create needed CreateTags afterwards")
+        if c["action"] not in CREATES or c["status"] != 200:
+            continue
+        p = c.get("params") or {}
+        types = set()
+        for k, v in p.items():
+            if k.startswith("TagSpecification.") and k.endswith(".ResourceType"):
+                pre = k[: -len("ResourceType")]
+                keys = {p[x]: p.get(x[: -len("Key")] + "Value") for x in p
+                        if x.startswith(pre + "Tag.") and x.endswith(".Key")}
+                want(keys.get("craftctl:stack") == stack and keys.get("craftctl:resource")
+                     and keys.get("Name", "").startswith(stack + "-"),
+                     f"{c['action']}: {v} tags {keys}")
+                types.add(v)
+        want(types == CREATES[c["action"]],
+             f"{c['action']} tags {sorted(types)}, want {sorted(CREATES[c['action']])}")
+        n += 1
+    want(n > 0, "no create call to check")
+    print(f"ok: {n} create calls carried their tags")
 
 
 def tagged(ep, stack):
@@ -203,6 +248,8 @@ def main():
             calls = get(ep + "/_awssim/calls")[int(args[0]):]
             print(" ".join(c["action"] for c in calls
                            if not c["action"].startswith(READONLY_PREFIXES)))
+        elif cmd == "tagspecs":
+            tagspecs(ep, int(args[0]), args[1])
         elif cmd == "instance":
             s = get(ep + "/_awssim/state")
             for region in s.values():

@@ -157,6 +157,7 @@ fi
 
 # ---- cold provision creates exactly the set
 stack_file alpha 10.20.0.0/16
+mark=$(ncalls)
 out=$(cc alpha provision 2>&1)
 rc=$?
 if [ $rc -eq 0 ] && grep -q "provision complete: 15 created" <<<"$out"; then
@@ -165,6 +166,25 @@ else
   bad "cold provision: exit $rc: $out"
 fi
 if r=$($check "$ep" expect alpha tag=team=platform 2>&1); then ok "cold provision: $r"; else bad "cold provision set: $r"; fi
+if r=$($check "$ep" tagspecs "$mark" alpha 2>&1); then
+  ok "every resource is tagged in its create call: $r"
+else
+  bad "tags in the create calls: $r"
+fi
+
+vpc_dns() { # STACK: the VPC's two DNS attributes, "true true " when on
+  local v a
+  v=$(ec2 DescribeVpcs Filter.1.Name=tag:craftctl:stack "Filter.1.Value.1=$1" | grep -oE 'vpc-[0-9a-f]+' | head -1)
+  for a in enableDnsSupport enableDnsHostnames; do
+    ec2 DescribeVpcAttribute VpcId="$v" Attribute="$a" | tr -d '\n' |
+      grep -oE "<$a><value>[a-z]+</value>" | grep -oE 'true|false'
+  done | tr '\n' ' '
+}
+if [ "$(vpc_dns alpha)" = "true true " ]; then
+  ok "the VPC has DNS support and DNS hostnames on"
+else
+  bad "vpc dns attributes: '$(vpc_dns alpha)'"
+fi
 if grep -qE "^  ssh +ssh -i $HOME/.config/craftctl/alpha/id_ed25519 ubuntu@" <<<"$out" &&
   grep -qE "^  url +http://[0-9.]+/" <<<"$out"; then
   ok "provision prints the ssh command and url"
@@ -337,6 +357,27 @@ else
 fi
 inplace alpha "IMDSv2 required again" "ModifyInstanceMetadataOptions "
 
+# the VPC's DNS hostnames and a public subnet's public addresses turned off
+vpc=$(ec2 DescribeVpcs Filter.1.Name=tag:craftctl:stack Filter.1.Value.1=alpha | grep -oE 'vpc-[0-9a-f]+' | head -1)
+sn=$(ec2 DescribeSubnets Filter.1.Name=tag:craftctl:resource Filter.1.Value.1=public-1 \
+  Filter.2.Name=tag:craftctl:stack Filter.2.Value.1=alpha | grep -oE 'subnet-[0-9a-f]+' | head -1)
+ec2 ModifyVpcAttribute VpcId="$vpc" EnableDnsHostnames.Value=false >/dev/null
+ec2 ModifySubnetAttribute SubnetId="$sn" MapPublicIpOnLaunch.Value=false >/dev/null
+out=$(cc alpha plan 2>&1)
+if grep -qE "^  update +vpc +main +$vpc +# dns support and hostnames$" <<<"$out" &&
+  grep -qE "^  update +subnet +public-1 +$sn +# map public ip on$" <<<"$out"; then
+  ok "plan: DNS hostnames and public addresses on launch turned off are updates"
+else
+  bad "plan attribute drift: $out"
+fi
+inplace alpha "DNS hostnames and public addresses on launch on again" \
+  "ModifySubnetAttribute ModifyVpcAttribute "
+if [ "$(vpc_dns alpha)" = "true true " ]; then
+  ok "the VPC's DNS attributes are on again"
+else
+  bad "vpc dns attributes after repair: '$(vpc_dns alpha)'"
+fi
+
 # a stopping instance: provision waits for the stop, then starts it
 ec2 StopInstances InstanceId.1="$iid" >/dev/null
 inplace alpha "a stopping instance waited for and started" "StartInstances "
@@ -503,6 +544,45 @@ if [ "$($check "$ep" instance alpha InstanceId)" = "$iid" ]; then
   ok "the volume was modified on the same instance ($iid)"
 else
   bad "the volume change replaced the instance"
+fi
+
+# ---- a Graviton type with Ubuntu 22.04 in one zone, then a given ami- id
+cat >"$tmp/zeta.yaml" <<EOF
+stack: zeta
+region: us-east-2
+network: { cidr: 10.70.0.0/16, availability_zones: 1 }
+instance: { type: t4g.small, image: ubuntu-22.04 }
+EOF
+out=$(cc zeta provision 2>&1)
+rc=$?
+if [ $rc -eq 0 ] && r=$($check "$ep" expect zeta azs=1 type=t4g.small image=22.04 cidr=10.70.0.0/16 2>&1); then
+  ok "t4g.small gets the newest arm64 Ubuntu 22.04 image, one zone: $r"
+else
+  bad "graviton stack: exit $rc: $out ${r:-}"
+fi
+ami=$(cd tests/awssim && /usr/bin/python3 -c '
+from awssimlib import images
+ims = [i for i in images.ubuntu_images("us-east-2")
+       if "-22.04-" in i["Name"] and i["Architecture"] == "arm64"]
+print(min(ims, key=lambda i: i["CreationDate"])["ImageId"])')
+sed -i "s/image: ubuntu-22.04/image: $ami/" "$tmp/zeta.yaml"
+out=$(cc zeta plan 2>&1)
+if grep -qE "^  replace +instance +server +i-[0-9a-f]+ +# image ubuntu-22.04 -> $ami$" <<<"$out"; then
+  ok "plan: an ami- id in place of ubuntu-22.04 replaces the instance"
+else
+  bad "plan ami: $out"
+fi
+out=$(cc zeta provision --replace 2>&1)
+rc=$?
+if [ $rc -eq 0 ] && r=$($check "$ep" expect zeta azs=1 type=t4g.small "ami=$ami" cidr=10.70.0.0/16 2>&1); then
+  ok "an ami- id is used as given (the oldest 22.04 arm64 image, $ami)"
+else
+  bad "ami stack: exit $rc: $out ${r:-}"
+fi
+if cc zeta destroy --yes >/dev/null 2>&1 && [ "$($check "$ep" tagged zeta)" = 0 ]; then
+  ok "the one-zone stack is destroyed"
+else
+  bad "zeta leftovers: $($check "$ep" tagged zeta)"
 fi
 
 # ---- two stacks side by side
