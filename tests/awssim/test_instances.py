@@ -297,7 +297,7 @@ class InstanceTest(SimTest):
 
 class InstanceChangesTest(SimTest):
     SIM_ARGS = ("--boot-seconds", "0.5", "--terminate-seconds", "0.5",
-                "--volume-modification-cooldown", "4")
+                "--volume-modification-cooldown", "6")
 
     def setUp(self):
         super().setUp()
@@ -371,9 +371,10 @@ class InstanceChangesTest(SimTest):
                 break
             time.sleep(0.2)
         self.assertEqual(mods[0]["ModificationState"], "completed")
-        # AWS: six hours between modifications of one volume (4 s here)
+        # AWS: six hours between modifications of one volume (6 s here; the
+        # modification completes after 3 s, which leaves 3 s for this call)
         self.fails("ModifyVolume", "VolumeModificationRateExceeded", VolumeId=vid, Size=30)
-        time.sleep(1.2)
+        time.sleep(max(0.0, m["StartTime"].timestamp() + 6.2 - time.time()))
         self.ok("ModifyVolume", VolumeId=vid, Size=30)
         other = self.launch(self.sub)
         ov = self.sim.wait_state(other, "running")["BlockDeviceMappings"][0]["Ebs"]["VolumeId"]

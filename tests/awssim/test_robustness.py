@@ -54,6 +54,9 @@ def junk(shape, rng, depth, everything):
 
 
 class RobustnessTest(SimTest):
+    # seeded ids too, so a failure repeats with the same requests
+    SIM_ARGS = SimTest.SIM_ARGS + ("--seed", "1234")
+
     def test_no_server_errors(self):
         ec2_ops, sts_ops = implemented()
         rng = random.Random(1234)

@@ -263,8 +263,10 @@ class SshShutdownTest(SimTest):
 
 
 class InstanceConnectTest(SimTest):
+    # pushed keys live 5 s here (60 s on AWS)
+    KEY_SECONDS = 5
     SIM_ARGS = ("--boot-seconds", "0.3", "--ssh-instances", "--ssh-port", str(EIC_PORT),
-                "--instance-connect-seconds", "3")
+                "--instance-connect-seconds", str(KEY_SECONDS))
 
     def test_send_ssh_public_key(self):
         import boto3
@@ -293,8 +295,25 @@ class InstanceConnectTest(SimTest):
         deadline = time.monotonic() + 20
         while not accepts(ip, port) and time.monotonic() < deadline:
             time.sleep(0.05)
+
+        def ssh(user):
+            return subprocess.run(
+                ["ssh", "-p", str(port), "-i", key, "-F", "/dev/null", "-o", "IdentitiesOnly=yes",
+                 "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no",
+                 "-o", f"UserKnownHostsFile={tmp}/kh", "-o", "LogLevel=ERROR",
+                 f"{user}@{ip}", "echo pushed-ok"],
+                capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
+
         r = eic.send_ssh_public_key(**args)
+        pushed_by = time.monotonic()   # the key expires at the latest KEY_SECONDS later
         self.assertTrue(r["Success"])
+        # The other user first: the key still lets our user in afterwards, so
+        # it was valid when the other user was refused (however slow the run).
+        other = "nobody" if getpass.getuser() != "nobody" else "daemon"
+        self.assertNotEqual(ssh(other).returncode, 0)
+        r = ssh(getpass.getuser())
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("pushed-ok", r.stdout)
         for bad, code in ((dict(args, InstanceId="i-0123456789abcdef0"),
                            "EC2InstanceNotFoundException"),
                           (dict(args, SSHPublicKey="ssh-ed25519 " + "A" * 80), "InvalidArgsException"),
@@ -310,20 +329,8 @@ class InstanceConnectTest(SimTest):
         with self.assertRaises(ClientError) as cm:
             wrong.send_ssh_public_key(**args)
         self.assertEqual(cm.exception.response["Error"]["Code"], "InvalidSignatureException")
-
-        def ssh(user):
-            return subprocess.run(
-                ["ssh", "-p", str(port), "-i", key, "-F", "/dev/null", "-o", "IdentitiesOnly=yes",
-                 "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no",
-                 "-o", f"UserKnownHostsFile={tmp}/kh", "-o", "LogLevel=ERROR",
-                 f"{user}@{ip}", "echo pushed-ok"],
-                capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
-        r = ssh(getpass.getuser())
-        self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertIn("pushed-ok", r.stdout)
-        other = "nobody" if getpass.getuser() != "nobody" else "daemon"
-        self.assertNotEqual(ssh(other).returncode, 0)
-        time.sleep(3.5)   # the key expires
+        # the key expires (the simulator's clock ticks every 0.1 s)
+        time.sleep(max(0.0, pushed_by + self.KEY_SECONDS + 0.5 - time.monotonic()))
         r = ssh(getpass.getuser())
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("Permission denied", r.stderr)

@@ -380,7 +380,10 @@ class App:
         if method == "GET" and name == "checkip":
             return 200, "text/plain", (client + "\n").encode()
         if method == "GET" and name == "health":
-            return 200, "application/json", _json({"ok": True})
+            server = getattr(self, "server", None)
+            n = server.open_connections if server is not None else 1
+            return 200, "application/json", _json({"ok": True,
+                                                   "other_connections": n - 1})
         if method == "POST" and name == "reset":
             self.sim.reset()
             self.buckets = TokenBuckets()
@@ -491,9 +494,30 @@ class Server(ThreadingHTTPServer):
 
     def __init__(self, addr, app):
         self.app = app
+        # connections accepted and not yet closed (GET /_awssim/health):
+        # a test that killed a client waits until the calls it had on the
+        # wire are answered before it looks at the state
+        self.open_lock = threading.Lock()
+        self.open_connections = 0
+        app.server = self
         if ":" in addr[0]:
             self.address_family = socket.AF_INET6
         super().__init__(addr, Handler)
+
+    # socketserver hands every accepted connection to shutdown_request
+    # exactly once, whatever happens in between
+    def get_request(self):
+        conn = super().get_request()
+        with self.open_lock:
+            self.open_connections += 1
+        return conn
+
+    def shutdown_request(self, request):
+        try:
+            super().shutdown_request(request)
+        finally:
+            with self.open_lock:
+                self.open_connections -= 1
 
 
 def start_ticker(app, stop):
