@@ -12,6 +12,8 @@ Usage: simcheck.py ENDPOINT COMMAND [ARGS]
   tagspecs SINCE STACK         every create call after SINCE carried the stack's
                                tags (TagSpecifications); none needed CreateTags
   instance STACK FIELD         print a field of the stack's live instance
+  settle                       wait (10 s at most) until no other connection is
+                               open: the calls of a killed client are answered
 
 Exits 1 with a message on the first failed expectation.
 """
@@ -248,6 +250,12 @@ def main():
             calls = get(ep + "/_awssim/calls")[int(args[0]):]
             print(" ".join(c["action"] for c in calls
                            if not c["action"].startswith(READONLY_PREFIXES)))
+        elif cmd == "settle":
+            import time
+            deadline = time.monotonic() + 10
+            while get(ep + "/_awssim/health")["other_connections"] > 0:
+                want(time.monotonic() < deadline, "connections still open after 10 s")
+                time.sleep(0.05)
         elif cmd == "tagspecs":
             tagspecs(ep, int(args[0]), args[1])
         elif cmd == "instance":

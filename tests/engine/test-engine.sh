@@ -547,12 +547,18 @@ else
 fi
 
 # ---- a Graviton type with Ubuntu 22.04 in one zone, then a given ami- id
+# (with the user's own key, and beside a VPC that looks like the stack's
+# but lacks the stack tag: craftctl must neither adopt nor delete it)
 cat >"$tmp/zeta.yaml" <<EOF
 stack: zeta
 region: us-east-2
 network: { cidr: 10.70.0.0/16, availability_zones: 1 }
-instance: { type: t4g.small, image: ubuntu-22.04 }
+instance: { type: t4g.small, image: ubuntu-22.04, ssh_key: $tmp/otherkey }
 EOF
+decoy=$(ec2 CreateVpc CidrBlock=10.70.0.0/16 TagSpecification.1.ResourceType=vpc \
+  TagSpecification.1.Tag.1.Key=Name TagSpecification.1.Tag.1.Value=zeta-main \
+  TagSpecification.1.Tag.2.Key=craftctl:resource TagSpecification.1.Tag.2.Value=main |
+  grep -oE 'vpc-[0-9a-f]+' | head -1)
 out=$(cc zeta provision 2>&1)
 rc=$?
 if [ $rc -eq 0 ] && r=$($check "$ep" expect zeta azs=1 type=t4g.small image=22.04 cidr=10.70.0.0/16 2>&1); then
@@ -584,6 +590,13 @@ if cc zeta destroy --yes >/dev/null 2>&1 && [ "$($check "$ep" tagged zeta)" = 0 
 else
   bad "zeta leftovers: $($check "$ep" tagged zeta)"
 fi
+if [ -n "$decoy" ] && ec2 DescribeVpcs VpcId.1="$decoy" | grep -q "<vpcId>$decoy</vpcId>" &&
+  [ -s "$tmp/otherkey" ] && [ -s "$tmp/otherkey.pub" ]; then
+  ok "destroy left the untagged look-alike VPC and the user's own key file alone"
+else
+  bad "destroy touched what it did not own (vpc '$decoy', $(ls "$tmp"/otherkey* 2>&1))"
+fi
+ec2 DeleteVpc VpcId="$decoy" >/dev/null
 
 # ---- two stacks side by side
 stack_file beta 10.30.0.0/16
@@ -668,8 +681,9 @@ else
   bad "faulty destroy: exit $rc: $out"
 fi
 
-# ---- SIGINT: stops cleanly with 130; a re-run resumes
-start_sim --latency-ms 5
+# ---- SIGINT: stops cleanly with 130; a re-run resumes, and waits for the
+# slow instance (12 s to boot here) with a still-working line every 10 s
+start_sim --latency-ms 5 --boot-seconds 12
 stack_file epsilon 10.60.0.0/16
 "$bin" --endpoint-url "$ep" -c "$tmp/epsilon.yaml" provision >"$tmp/int.log" 2>&1 &
 bg_pid=$!
@@ -683,14 +697,22 @@ kill -INT "$bg_pid"
 wait "$bg_pid"
 rc=$?
 bg_pid=""
-if [ $rc -eq 130 ] && grep -q "interrupted" "$tmp/int.log" && cc epsilon provision >/dev/null 2>&1 &&
+out=$(cc epsilon provision 2>&1)
+rc2=$?
+if [ $rc -eq 130 ] && grep -q "interrupted" "$tmp/int.log" && [ $rc2 -eq 0 ] &&
   $check "$ep" expect epsilon cidr=10.60.0.0/16 >/dev/null 2>&1; then
   ok "SIGINT exits 130 and a re-run completes the stack"
 else
-  bad "SIGINT: exit $rc: $(cat "$tmp/int.log")"
+  bad "SIGINT: exit $rc: $(cat "$tmp/int.log") / re-run exit $rc2: $out"
+fi
+if grep -qE "^  \.\.\. still waiting for instance server i-[0-9a-f]+ \(1[0-9]s elapsed\)$" <<<"$out"; then
+  ok "a long wait prints a still-working line after 10 s"
+else
+  bad "no still-working line in a wait of 10+ s: $out"
 fi
 cc epsilon destroy --yes >/dev/null 2>&1
 
+start_sim --latency-ms 5
 # ---- SIGKILL at seeded random moments, then a re-run converges
 stack_file delta 10.50.0.0/16
 converged=0
@@ -702,7 +724,8 @@ for seed in $(seq 1 "$kills"); do
   kill -9 "$bg_pid" 2>/dev/null
   wait "$bg_pid" 2>/dev/null
   bg_pid=""
-  sleep 0.1 # let requests already on the wire land, as they would on AWS
+  # the requests already on the wire land, as they would on AWS
+  $check "$ep" settle || bad "kill seed $seed: the simulator did not settle"
   if ! out=$(cc delta provision 2>&1); then
     bad "kill seed $seed at ${at}s: re-run failed: $out"
     continue
@@ -740,7 +763,7 @@ for seed in 1 2 3 4; do
   kill -9 "$bg_pid" 2>/dev/null
   wait "$bg_pid" 2>/dev/null
   bg_pid=""
-  sleep 0.1
+  $check "$ep" settle || bad "destroy kill seed $seed: the simulator did not settle"
   if cc delta destroy --yes >/dev/null 2>&1 && [ "$($check "$ep" tagged delta)" = 0 ]; then
     dconv=$((dconv + 1))
   fi
