@@ -175,6 +175,7 @@ struct opts {
 	const char *region, *endpoint, *profile, *service, *action;
 	int count, sequential, in_flight, max_results;
 	long retry_base_ms;
+	long timeout_ms;
 };
 
 struct tally {
@@ -214,6 +215,7 @@ static int make_client(const struct opts *o, struct craft_aws_client **c,
 	co.endpoint_url = o->endpoint;
 	co.profile = o->profile;
 	co.retry_base_ms = o->retry_base_ms;
+	co.timeout_ms = o->timeout_ms;
 	co.max_in_flight = o->in_flight;
 	co.reporter = rep;
 	co.verbose = 1;
@@ -368,6 +370,8 @@ int main(int argc, char **argv)
 			o.max_results = (int)strtol(v, NULL, 10);
 		else if (strcmp(a, "--retry-base-ms") == 0)
 			o.retry_base_ms = strtol(v, NULL, 10);
+		else if (strcmp(a, "--timeout-ms") == 0)
+			o.timeout_ms = strtol(v, NULL, 10);
 		else if (strcmp(a, "--seconds") == 0)
 			return cmd_bench(strtod(v, NULL));
 		else {

@@ -15,7 +15,8 @@ X-Amz-Date; a mismatch is answered the way EC2 (AuthFailure) or STS
 
 Faults: {"throttle": N} answers the next N calls RequestLimitExceeded,
 {"status": S, "count": N} the next N with HTTP S, {"drop": N} closes the next
-N connections without an answer, {"skew": SECONDS} moves the server clock.
+N connections without an answer, {"hang": N} answers the next N only after
+30 s (a server that stops answering), {"skew": SECONDS} moves the server clock.
 Only for tests; binds to 127.0.0.1.
 """
 import argparse
@@ -51,7 +52,7 @@ class State:
         self.args = args
         # access key -> (secret, token or None)
         self.creds = {args.access_key: (args.secret_key, args.session_token)}
-        self.faults = {"throttle": 0, "status": 0, "count": 0, "drop": 0}
+        self.faults = {"throttle": 0, "status": 0, "count": 0, "drop": 0, "hang": 0}
         self.skew = 0
         self.stats = {"requests": 0, "ok": 0, "auth_failures": 0, "imds_token": 0,
                       "imds_creds": 0, "container_creds": 0, "web_identity": 0,
@@ -165,7 +166,7 @@ class Handler(BaseHTTPRequestHandler):
         if self.path == "/_fake/faults":
             f = json.loads(body or b"{}")
             with st.lock:
-                for k in ("throttle", "status", "count", "drop"):
+                for k in ("throttle", "status", "count", "drop", "hang"):
                     if k in f:
                         st.faults[k] = int(f[k])
                 if "skew" in f:
@@ -184,6 +185,13 @@ class Handler(BaseHTTPRequestHandler):
                 drop = True
             else:
                 drop = False
+            hang = st.faults["hang"] > 0
+            if hang:
+                st.faults["hang"] -= 1
+        if hang:
+            time.sleep(30)   # the client's timeout ends the wait, not this
+            self.close_connection = True
+            return
         if drop:
             self.close_connection = True
             self.connection.shutdown(2)

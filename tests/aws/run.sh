@@ -358,6 +358,16 @@ expect "HTTP 429 is retried (default 5 attempts)" 0 'ok=1 failed=0 attempts=5' \
 fault "$port_main" '{"drop": 2}'
 expect "dropped connections (network errors) are retried" 0 'ok=1 failed=0 attempts=3' \
   clean "${ENVCREDS[@]}" "$tool" calls --region us-east-2 --endpoint-url "$M" --retry-base-ms 20
+fault "$port_main" '{"hang": 1}'
+expect "a server that stops answering: the attempt times out (total timeout) and is retried" 0 \
+  'ok=1 failed=0 attempts=2' \
+  clean "${ENVCREDS[@]}" "$tool" calls --region us-east-2 --endpoint-url "$M" --retry-base-ms 20 --timeout-ms 500
+fault "$port_main" '{"hang": 10}'
+expect "every attempt timed out: an error naming the timeout after AWS_MAX_ATTEMPTS" 1 \
+  'timed out after [0-9]+ milliseconds.*attempts=2' \
+  clean "${ENVCREDS[@]}" AWS_MAX_ATTEMPTS=2 "$tool" calls --region us-east-2 --endpoint-url "$M" \
+  --retry-base-ms 20 --timeout-ms 500
+fault "$port_main" '{"hang": 0}'
 expect "a non-retryable error is not retried" 1 'InvalidAction.*attempts=1' \
   clean "${ENVCREDS[@]}" "$tool" calls --action NoSuchAction --region us-east-2 --endpoint-url "$M" --retry-base-ms 20
 fault "$port_main" '{"throttle": 1}'
