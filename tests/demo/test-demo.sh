@@ -12,7 +12,9 @@ pass=0
 fail=0
 tmp=$(mktemp -d)
 DOCKERD_PID=
+holder=
 cleanup() {
+  sandbox_stop_pid "$holder" 10
   sandbox_dockerd_stop "$tmp/engine" "$DOCKERD_PID"
   rm -rf "$tmp"
 }
@@ -50,23 +52,46 @@ else
   bad "as nobody: exit $rc: $out"
 fi
 
-# A lock left by a demo that died is taken over (the real lock of a demo
-# running beside this one is not touched).
+# One demo at a time: the lock is held by a live process (standing in for
+# another demo), so the demo waits and says so; when that process dies, its
+# lock is stale and the demo takes it over. (When a real demo runs beside
+# this test, the lock is theirs and is not touched.)
 lockdir=/run/lock/craftctl-demo
 [ -d /run/lock ] && [ -w /run/lock ] || lockdir=/tmp/craftctl-demo.lock
-dead=$(bash -c 'echo $$')
-stale=
-if mkdir "$lockdir" 2>/dev/null; then echo "$dead" > "$lockdir/pid"; stale=1; fi
+if mkdir "$lockdir" 2>/dev/null; then
+  sleep 600 &
+  holder=$!
+  echo "$holder" > "$lockdir/pid"
+fi
 
 # Its own TMPDIR: whatever the demo leaves there is a leak.
 mkdir -p "$tmp/t"
 mark=run-$$-$RANDOM
 start=$(date +%s)
-CRAFTCTL_DEMO_MARK=$mark NO_COLOR=1 TMPDIR=$tmp/t scripts/demo.sh > "$tmp/out" 2>&1
+CRAFTCTL_DEMO_MARK=$mark NO_COLOR=1 TMPDIR=$tmp/t scripts/demo.sh > "$tmp/out" 2>&1 &
+demo=$!
+if [ -n "$holder" ]; then
+  for _ in $(seq 150); do grep -q 'waiting for it' "$tmp/out" && break; sleep 0.2; done
+  sleep 1
+  if grep -q "^demo: another make demo (pid $holder) is running on this machine; waiting for it" "$tmp/out" &&
+    ! grep -q '^\[demo' "$tmp/out"; then
+    ok "while another demo holds the lock, it waits, naming that demo's pid"
+  else
+    bad "with the lock held by pid $holder: $(cat "$tmp/out")"
+  fi
+  sandbox_stop_pid "$holder" 10
+fi
+wait "$demo"
 rc=$?
 secs=$(($(date +%s) - start))
 if [ "$rc" -eq 0 ]; then ok "make demo passes (${secs}s)"; else bad "make demo exit $rc; output:"; sed 's/^/    /' "$tmp/out"; fi
-if [ "$secs" -lt 180 ]; then ok "it finishes in under 3 minutes"; else bad "it took ${secs}s"; fi
+# Its own figure: the time it waited for another demo's lock is not its own.
+took=$(sed -n 's/^demo: done in \([0-9]*\)s;.*/\1/p' "$tmp/out")
+if [ -n "$took" ] && [ "$took" -lt 180 ]; then
+  ok "it finishes in under 3 minutes (${took}s) and says so"
+else
+  bad "it took ${took:-?}s (${secs}s with any wait for the lock)"
+fi
 for step in "craftctl -c .*examples/demo.yaml plan" "craftctl -c .*examples/demo.yaml up --yes" \
   "craftctl -c .*examples/demo.yaml status" "craftctl -c .*examples/demo.yaml destroy --yes"; do
   if grep -qE -- "^\\\$ $step" "$tmp/out"; then ok "it runs: ${step#*yaml }"; else bad "no '$step' in the output"; fi
@@ -96,9 +121,9 @@ if [ -z "$(ls -A "$tmp/t")" ] && [ ! -e examples/demo/web/busybox ]; then
 else
   bad "files left behind: $(ls -A "$tmp/t") $(ls examples/demo/web/busybox 2>/dev/null)"
 fi
-if [ -n "$stale" ]; then
-  if [ ! -e "$lockdir" ] || [ "$(cat "$lockdir/pid" 2>/dev/null)" != "$dead" ]; then
-    ok "it took over the lock of a demo that died, and gave it back"
+if [ -n "$holder" ]; then
+  if [ ! -e "$lockdir" ] || [ "$(cat "$lockdir/pid" 2>/dev/null)" != "$holder" ]; then
+    ok "it took over the lock once its holder had died, and gave it back"
   else
     bad "the stale lock $lockdir is still there"
   fi
