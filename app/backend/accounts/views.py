@@ -26,8 +26,13 @@ log = logging.getLogger(__name__)
 USERNAME_MAX = 150
 
 
+class BadRequest(Exception):
+    pass
+
+
 def api_view(*methods):
-    """JSON endpoint accepting only methods; others answer 405 in JSON."""
+    """JSON endpoint accepting only methods (others answer 405); a BadRequest
+    raised by the view answers 400 with its message."""
 
     def decorate(view):
         def wrapper(request, *args, **kwargs):
@@ -35,17 +40,16 @@ def api_view(*methods):
                 response = JsonResponse({"detail": f"method {request.method} not allowed"}, status=405)
                 response["Allow"] = ", ".join(methods)
                 return response
-            return view(request, *args, **kwargs)
+            try:
+                return view(request, *args, **kwargs)
+            except BadRequest as exc:
+                return JsonResponse({"detail": str(exc)}, status=400)
 
         wrapper.__name__ = view.__name__
         wrapper.__doc__ = view.__doc__
         return never_cache(csrf_exempt(wrapper))
 
     return decorate
-
-
-class BadRequest(Exception):
-    pass
 
 
 def json_body(request):
@@ -69,10 +73,7 @@ def field_errors(errors, status=400):
 
 @api_view("POST")
 def register(request):
-    try:
-        body = json_body(request)
-    except BadRequest as exc:
-        return JsonResponse({"detail": str(exc)}, status=400)
+    body = json_body(request)
     User = get_user_model()
     email = text_field(body, "email").strip().lower()
     username = text_field(body, "username").strip()
@@ -127,10 +128,7 @@ def register(request):
 
 @api_view("POST")
 def login(request):
-    try:
-        body = json_body(request)
-    except BadRequest as exc:
-        return JsonResponse({"detail": str(exc)}, status=400)
+    body = json_body(request)
     User = get_user_model()
     email = text_field(body, "email").strip().lower()
     password = text_field(body, "password")

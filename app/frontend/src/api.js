@@ -3,9 +3,13 @@
 
 export const TOKEN_KEY = 'craftctl.token';
 
+// nginx answers 429 itself (its page, not JSON) when a client goes over the
+// sign-in budget.
+const STATUS_TEXT = { 429: 'Too many attempts. Wait a moment and try again.' };
+
 export class ApiError extends Error {
   constructor(status, body) {
-    const detail = (body && body.detail) || `request failed (${status})`;
+    const detail = (body && body.detail) || STATUS_TEXT[status] || `request failed (${status})`;
     super(detail);
     this.name = 'ApiError';
     this.status = status;

@@ -92,10 +92,14 @@ class RegisterTests(ApiTestCase):
         self.assertIn("username", response.json()["errors"])
 
     def test_body_must_be_json(self):
-        response = self.client.post("/api/auth/register", data="email=x", content_type="application/x-www-form-urlencoded")
-        self.assertEqual(response.status_code, 400)
-        response = self.client.post("/api/auth/register", data="[1]", content_type="application/json")
-        self.assertEqual(response.status_code, 400)
+        for path in ("/api/auth/register", "/api/auth/login"):
+            with self.subTest(path=path):
+                response = self.client.post(path, data="email=x", content_type="application/x-www-form-urlencoded")
+                self.assertEqual(response.status_code, 400)
+                self.assertEqual(response.json(), {"detail": "request body must be JSON"})
+                response = self.client.post(path, data="[1]", content_type="application/json")
+                self.assertEqual(response.status_code, 400)
+                self.assertEqual(response.json(), {"detail": "request body must be a JSON object"})
 
     def test_only_post(self):
         response = self.client.get("/api/auth/register")

@@ -6,6 +6,8 @@ from contextlib import contextmanager
 from django.db import connection
 from django.test import SimpleTestCase, TestCase, TransactionTestCase, override_settings
 
+from .db import closed_port, database_at
+
 
 class HealthTests(TestCase):
     @override_settings(RELEASE_ID="20261129T193000Z-abc1234", RELEASED_AT="2026-11-29T19:30:00Z")
@@ -42,29 +44,8 @@ def listener_that_never_answers():
         sock.close()
 
 
-def closed_port():
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
-
-
 class HealthWithoutDatabaseTests(TransactionTestCase):
     """Points the live connection at a dead address, then restores it."""
-
-    @contextmanager
-    def database_at(self, port):
-        connection.close()
-        saved = dict(connection.settings_dict)
-        connection.settings_dict["HOST"] = "127.0.0.1"
-        connection.settings_dict["PORT"] = str(port)
-        try:
-            yield
-        finally:
-            connection.close()
-            connection.settings_dict.clear()
-            connection.settings_dict.update(saved)
 
     def assert_unavailable_quickly(self, limit):
         start = time.monotonic()
@@ -79,18 +60,18 @@ class HealthWithoutDatabaseTests(TransactionTestCase):
         return elapsed
 
     def test_refused_connection(self):
-        with self.database_at(closed_port()):
+        with database_at(closed_port()):
             self.assert_unavailable_quickly(limit=2.0)
 
     def test_silent_server_times_out(self):
         timeout = connection.settings_dict["OPTIONS"]["connect_timeout"]
-        with listener_that_never_answers() as port, self.database_at(port):
+        with listener_that_never_answers() as port, database_at(port):
             elapsed = self.assert_unavailable_quickly(limit=timeout + 3)
         # It did wait for the server, so the timeout (not a refusal) answered.
         self.assertGreaterEqual(elapsed, min(timeout, 2) - 0.5)
 
     def test_recovers_when_database_returns(self):
-        with self.database_at(closed_port()):
+        with database_at(closed_port()):
             self.assertEqual(self.client.get("/api/health").status_code, 503)
         self.assertEqual(self.client.get("/api/health").status_code, 200)
 

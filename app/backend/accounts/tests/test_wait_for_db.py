@@ -2,20 +2,13 @@
 import socket
 import threading
 import time
-from contextlib import contextmanager
 from io import StringIO
 
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import TransactionTestCase
 
-
-def free_port():
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
+from .db import closed_port, database_at
 
 
 class LateDatabase:
@@ -24,7 +17,7 @@ class LateDatabase:
 
     def __init__(self, target_host, target_port):
         self.target = (target_host, int(target_port))
-        self.port = free_port()
+        self.port = closed_port()
         self.listener = None
         self.threads = []
 
@@ -73,19 +66,6 @@ class LateDatabase:
 
 
 class WaitForDatabaseTests(TransactionTestCase):
-    @contextmanager
-    def database_at(self, port):
-        connection.close()
-        saved = dict(connection.settings_dict)
-        connection.settings_dict["HOST"] = "127.0.0.1"
-        connection.settings_dict["PORT"] = str(port)
-        try:
-            yield
-        finally:
-            connection.close()
-            connection.settings_dict.clear()
-            connection.settings_dict.update(saved)
-
     def test_waits_until_the_database_accepts_connections(self):
         late = LateDatabase(connection.settings_dict["HOST"] or "127.0.0.1", connection.settings_dict["PORT"] or 5432)
         self.addCleanup(late.close)
@@ -93,7 +73,7 @@ class WaitForDatabaseTests(TransactionTestCase):
         self.addCleanup(opener.cancel)
         out = StringIO()
         start = time.monotonic()
-        with self.database_at(late.port):
+        with database_at(late.port):
             opener.start()
             call_command("wait_for_db", "--timeout", "60", "--interval", "0.2", stdout=out)
         elapsed = time.monotonic() - start
@@ -103,7 +83,7 @@ class WaitForDatabaseTests(TransactionTestCase):
 
     def test_gives_up_after_its_timeout(self):
         start = time.monotonic()
-        with self.database_at(free_port()), self.assertRaises(CommandError) as caught:
+        with database_at(closed_port()), self.assertRaises(CommandError) as caught:
             call_command("wait_for_db", "--timeout", "1", "--interval", "0.2", stdout=StringIO())
         self.assertIn("database not reachable after 1s", str(caught.exception))
         self.assertLess(time.monotonic() - start, 30)

@@ -1,37 +1,18 @@
-import { useState } from 'react';
 import Field from '../Field.jsx';
 import { api, ApiError } from '../api.js';
+import { useApiForm } from '../useApiForm.js';
 import { validateSignIn } from '../validate.js';
 
 export default function SignIn({ onSignedIn, navigate, notice, initialEmail = '' }) {
-  const [form, setForm] = useState({ email: initialEmail, password: '' });
-  const [errors, setErrors] = useState({});
-  const [formError, setFormError] = useState('');
-  const [busy, setBusy] = useState(false);
-  const set = (name) => (value) => setForm((f) => ({ ...f, [name]: value }));
-
-  async function submit(event) {
-    event.preventDefault();
-    setFormError('');
-    const found = validateSignIn(form);
-    setErrors(found);
-    if (Object.keys(found).length > 0) return;
-    setBusy(true);
-    try {
-      const result = await api.login(form.email.trim(), form.password);
+  const { form, set, errors, formError, busy, submit } = useApiForm(
+    { email: initialEmail, password: '' },
+    validateSignIn,
+    async ({ email, password }) => {
+      const result = await api.login(email.trim(), password);
       onSignedIn(result.token, result.user);
-    } catch (error) {
-      if (error instanceof ApiError && Object.keys(error.fieldErrors).length > 0) {
-        setErrors(error.fieldErrors);
-      } else if (error instanceof ApiError && error.status === 401) {
-        setFormError('Wrong email or password.');
-      } else {
-        setFormError(error instanceof ApiError ? error.detail : 'The server cannot be reached. Try again.');
-      }
-    } finally {
-      setBusy(false);
-    }
-  }
+    },
+    (error) => (error instanceof ApiError && error.status === 401 ? 'Wrong email or password.' : ''),
+  );
 
   return (
     <main className="card">

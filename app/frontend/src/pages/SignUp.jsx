@@ -1,35 +1,16 @@
-import { useState } from 'react';
 import Field from '../Field.jsx';
-import { api, ApiError } from '../api.js';
+import { api } from '../api.js';
+import { useApiForm } from '../useApiForm.js';
 import { validateSignUp } from '../validate.js';
 
 export default function SignUp({ onRegistered, navigate }) {
-  const [form, setForm] = useState({ email: '', username: '', password: '', confirm: '' });
-  const [errors, setErrors] = useState({});
-  const [formError, setFormError] = useState('');
-  const [busy, setBusy] = useState(false);
-  const set = (name) => (value) => setForm((f) => ({ ...f, [name]: value }));
-
-  async function submit(event) {
-    event.preventDefault();
-    setFormError('');
-    const found = validateSignUp(form);
-    setErrors(found);
-    if (Object.keys(found).length > 0) return;
-    setBusy(true);
-    try {
-      const user = await api.register(form.email.trim(), form.username.trim(), form.password);
-      onRegistered(user);
-    } catch (error) {
-      if (error instanceof ApiError && Object.keys(error.fieldErrors).length > 0) {
-        setErrors(error.fieldErrors);
-      } else {
-        setFormError(error instanceof ApiError ? error.detail : 'The server cannot be reached. Try again.');
-      }
-    } finally {
-      setBusy(false);
-    }
-  }
+  const { form, set, errors, formError, busy, submit } = useApiForm(
+    { email: '', username: '', password: '', confirm: '' },
+    validateSignUp,
+    async ({ email, username, password }) => {
+      onRegistered(await api.register(email.trim(), username.trim(), password));
+    },
+  );
 
   return (
     <main className="card">

@@ -43,6 +43,14 @@ describe('SignIn', () => {
     expect(onSignedIn).not.toHaveBeenCalled();
   });
 
+  it('says so when nginx refuses too many attempts (429, not JSON)', async () => {
+    mockFetch({ 'POST /api/auth/login': { status: 429 } });
+    const user = userEvent.setup();
+    render(<SignIn onSignedIn={vi.fn()} navigate={vi.fn()} />);
+    await signIn(user);
+    expect(await screen.findByRole('alert')).toHaveTextContent('Too many attempts. Wait a moment and try again.');
+  });
+
   it("shows the API's field errors", async () => {
     mockFetch({ 'POST /api/auth/login': { status: 400, body: { errors: { email: ['This field is required.'] } } } });
     const user = userEvent.setup();
