@@ -99,6 +99,8 @@ R1=$(released)
 check "first deploy succeeds" eval '[ "$RC" -eq 0 ] && [ -n "$R1" ]'
 check "the page serves the first release" eval '[ "$(page_release)" = "$R1" ]'
 check "health endpoint answers 2xx" eval 'curl -sf --max-time 2 "$URL/api/health" >/dev/null'
+check "the remote steps' output is shown, each line prefixed with its step" \
+  eval 'out_has "^  \[extract\] release $R1 unpacked" && out_has "^  \[build\] " && out_has "^  \[wait\] every service is healthy"'
 check "the new host key was recorded in known_hosts" \
   eval 'grep -q "^\[127.0.0.1\]:$SSH_PORT ssh-" "$HOME/.ssh/known_hosts"'
 check "secrets are generated into the container, never printed" \
