@@ -272,6 +272,21 @@ check "the named volume survived every release" \
 run ssh-exit ssh "${TARGET[@]}" -- 'echo hello-from-remote; exit 7' </dev/null
 check "ssh -- CMD passes output and the exit status through" \
   eval '[ "$RC" -eq 7 ] && grep -qx hello-from-remote "$OUT"'
+# Output arrives while the command runs (the "remote" host is this machine:
+# the command waits for a file the test creates once it saw the first line).
+GATE=$ENV_TMP/stream.gate
+OUT=$ENV_TMP/out.stream
+"${CC[@]}" ssh "${TARGET[@]}" -- "echo first-line; echo on-stderr >&2; while [ ! -e $GATE ]; do sleep 0.1; done; echo last-line" \
+  </dev/null >"$OUT" 2>&1 &
+ST_PID=$!
+BG_PIDS+=("$ST_PID")
+wait_for "$OUT" '^on-stderr$' 30 && wait_for "$OUT" '^first-line$' 5
+ST_LIVE=$?
+touch "$GATE"
+wait "$ST_PID"
+RC=$?
+check "ssh -- CMD streams stdout and stderr as they come, before the command ends" \
+  eval '[ "$ST_LIVE" -eq 0 ] && [ "$RC" -eq 0 ] && grep -qx last-line "$OUT"'
 if command -v script >/dev/null 2>&1; then
   # An interactive shell on a pseudo-terminal (script(1) provides one).
   OUT=$ENV_TMP/out.interactive
