@@ -166,4 +166,20 @@ if [ "$rc" -eq 0 ] && [ "$(outcome "$tmp/destroy.out" 'craftctl destroy')" = suc
 else
   bad "destroy.yml (exit $rc):"$'\n'"$(tail -30 "$tmp/destroy.out")"
 fi
+
+# Dispatched with a stack file that is not in the repository: it stops at
+# the check, before any build or AWS credentials, says why in an
+# annotation, and the webhook hears of the failure.
+job deploy.yml up --input stack_file=examples/no-such-stack.yaml > "$tmp/nofile.out" 2>&1
+rc=$?
+if [ "$rc" -ne 0 ] && [ "$(outcome "$tmp/nofile.out" 'Check the stack file')" = failure ] &&
+  [ "$(outcome "$tmp/nofile.out" 'Build craftctl')" = skipped ] &&
+  [ "$(outcome "$tmp/nofile.out" 'Configure AWS credentials (OIDC)')" = skipped ] &&
+  [ "$(outcome "$tmp/nofile.out" 'craftctl up')" = skipped ] && [ "$(outcome "$tmp/nofile.out" Notify)" = success ] &&
+  grep -q "^::error title=deploy::stack file 'examples/no-such-stack.yaml' is not in the repository" "$tmp/nofile.out" &&
+  tail -1 "$tmp/hook.jsonl" | grep -q '"action": "deploy", "outcome": "failure"'; then
+  ok "deploy.yml with a stack file not in the repository: an annotation, nothing built, the webhook told"
+else
+  bad "deploy.yml with a missing stack file (exit $rc):"$'\n'"$(cat "$tmp/nofile.out")"$'\n'"$(tail -1 "$tmp/hook.jsonl")"
+fi
 finish
