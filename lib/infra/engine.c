@@ -743,12 +743,67 @@ static void subnet_public_step(struct op *o)
 	                R(o)->want.map_public ? "true" : "false");
 }
 
+/*
+ * InvalidSubnet.Conflict on a create: a retried create whose first attempt
+ * made the subnet after all (its answer was lost), or the subnet of a killed
+ * run that discovery could not see yet. This stack's subnet of this name is
+ * adopted (it may take a moment to become visible); anything else is the
+ * conflict it says.
+ */
+static int until_subnet_adopted(struct op *o, xmlNodePtr root)
+{
+	struct craft_res *r = R(o);
+	xmlNodePtr x = craft_xml_items(root, "subnetSet");
+	const char *stack = x ? tag_of(x, "craftctl:stack") : NULL;
+	const char *name = x ? tag_of(x, "craftctl:resource") : NULL;
+
+	if (!x) {
+		if (craft_now_ms() - o->wait_t0 < NOTFOUND_WINDOW_MS)
+			return 0;
+		op_failf(o, CRAFT_EAWS,
+		         "InvalidSubnet.Conflict: cidr %s conflicts with another subnet of vpc %s",
+		         r->want.cidr, dep_res(o, CRAFT_K_VPC)->id);
+		return -1;
+	}
+	if (!stack || strcmp(stack, o->e->cfg->stack) != 0 || !name || strcmp(name, r->name) != 0) {
+		op_failf(o, CRAFT_EAWS,
+		         "InvalidSubnet.Conflict: subnet %s (%s) is not this stack's %s: delete it "
+		         "or choose another network.cidr",
+		         craft_xml_path_text(x, "subnetId"), r->want.cidr, r->name);
+		return -1;
+	}
+	set_id(o, craft_xml_path_text(x, "subnetId"));
+	if (r->want.map_public)
+		subnet_public_step(o);
+	return 1;
+}
+
 static void subnet_created(struct op *o, xmlNodePtr root)
 {
+	if (!root) {
+		const char *vpc[1] = { dep_res(o, CRAFT_K_VPC)->id };
+		const char *cidr[1] = { R(o)->want.cidr };
+		struct step *s;
+
+		o->steps[o->cur].ready_after = 0; /* dependents wait for the id */
+		s = add_step(o, "DescribeSubnets", 0);
+		if (!s) {
+			op_failf(o, CRAFT_ENOMEM, "too many steps");
+			return;
+		}
+		craft_query_add_filter(&s->q, 1, "vpc-id", vpc, 1);
+		craft_query_add_filter(&s->q, 2, "cidr-block", cidr, 1);
+		s->until = until_subnet_adopted;
+		s->waiting_for = "looking for";
+		s->ready_after = 1;
+		return;
+	}
 	set_id(o, craft_xml_path_text(root, "subnet/subnetId"));
 	if (R(o)->want.map_public)
 		subnet_public_step(o);
 }
+
+static const char *const ok_subnet_conflict[] = { "InvalidSubnet.Conflict", NULL };
 
 static void subnet_create(struct op *o)
 {
@@ -760,6 +815,7 @@ static void subnet_create(struct op *o)
 	if (r->want.az[0])
 		craft_query_add(&s->q, "AvailabilityZone", r->want.az);
 	add_tag_spec(o, s, 1, "subnet", r->name);
+	s->ok_codes = ok_subnet_conflict;
 	s->after = subnet_created;
 	s->ready_after = 1;
 }
@@ -920,19 +976,24 @@ static void sg_rules_steps(struct op *o)
 	}
 }
 
-static void sg_adopted(struct op *o, xmlNodePtr root)
+/* the group a duplicate name points at: this stack's is adopted once a
+ * Describe shows it (right after a create it may not yet) */
+static int until_sg_adopted(struct op *o, xmlNodePtr root)
 {
 	xmlNodePtr x = craft_xml_items(root, "securityGroupInfo");
 
+	if (!x && craft_now_ms() - o->wait_t0 < NOTFOUND_WINDOW_MS)
+		return 0;
 	if (!x || !tag_of(x, "craftctl:stack") ||
 	    strcmp(tag_of(x, "craftctl:stack"), o->e->cfg->stack) != 0) {
 		op_failf(o, CRAFT_EAWS,
 		         "security group '%s' exists in the vpc but is not this stack's",
 		         R(o)->want.group_name);
-		return;
+		return -1;
 	}
 	set_id(o, craft_xml_path_text(x, "groupId"));
 	sg_rules_steps(o);
+	return 1;
 }
 
 static void sg_created(struct op *o, xmlNodePtr root)
@@ -943,10 +1004,16 @@ static void sg_created(struct op *o, xmlNodePtr root)
 		const char *v[1] = { R(o)->want.group_name };
 		const char *vpc[1] = { dep_res(o, CRAFT_K_VPC)->id };
 
+		o->steps[o->cur].ready_after = 0; /* dependents wait for the id */
 		s = add_step(o, "DescribeSecurityGroups", 0);
+		if (!s) {
+			op_failf(o, CRAFT_ENOMEM, "too many steps");
+			return;
+		}
 		craft_query_add_filter(&s->q, 1, "group-name", v, 1);
 		craft_query_add_filter(&s->q, 2, "vpc-id", vpc, 1);
-		s->after = sg_adopted;
+		s->until = until_sg_adopted;
+		s->waiting_for = "looking for";
 		s->ready_after = 1;
 		return;
 	}

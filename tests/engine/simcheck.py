@@ -9,6 +9,8 @@ Usage: simcheck.py ENDPOINT COMMAND [ARGS]
   tagged STACK                 print how many live resources carry the stack's tag
   ncalls                       print the number of calls logged so far
   mutations SINCE              print the changing (non-Describe) calls after SINCE
+  lost SINCE                   print how many calls after SINCE took effect but
+                               were answered with an error (scripted "after" faults)
   tagspecs SINCE STACK         every create call after SINCE carried the stack's
                                tags (TagSpecifications); none needed CreateTags
   instance STACK FIELD         print a field of the stack's live instance
@@ -250,6 +252,8 @@ def main():
             calls = get(ep + "/_awssim/calls")[int(args[0]):]
             print(" ".join(c["action"] for c in calls
                            if not c["action"].startswith(READONLY_PREFIXES)))
+        elif cmd == "lost":
+            print(sum(1 for c in get(ep + "/_awssim/calls")[int(args[0]):] if c.get("applied")))
         elif cmd == "settle":
             import time
             deadline = time.monotonic() + 10

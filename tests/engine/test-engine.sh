@@ -681,6 +681,49 @@ else
   bad "faulty destroy: exit $rc: $out"
 fi
 
+# ---- lost answers: every create's first answer is lost after the call took
+# effect (a timeout or a 500 on the way back), with eventual consistency on.
+# The retries meet twins, duplicates and conflicts; one run still converges.
+lose() { # ACTION...: the next call of each takes effect, its answer is a 500
+  curl -s -X POST -d "$(/usr/bin/python3 -c 'import json, sys
+print(json.dumps({"throttle_rate": 0, "fault_rate": 0, "script": [{"action": a,
+      "code": "InternalError", "status": 500, "after": True} for a in sys.argv[1:]]}))' "$@")" \
+    "$ep/_awssim/faults" >/dev/null
+}
+stack_file theta 10.90.0.0/16
+lose CreateVpc CreateSubnet CreateInternetGateway CreateRouteTable CreateSecurityGroup \
+  ImportKeyPair RunInstances AllocateAddress AssociateAddress CreateRoute AssociateRouteTable \
+  AttachInternetGateway AuthorizeSecurityGroupIngress ModifyVpcAttribute ModifySubnetAttribute
+mark=$(ncalls)
+out=$(cc theta provision 2>&1)
+rc=$?
+n=$($check "$ep" lost "$mark")
+if [ $rc -eq 0 ] && [ "$n" -eq 15 ] && r=$($check "$ep" expect theta cidr=10.90.0.0/16 2>&1); then
+  ok "15 create answers lost after they took effect: one run converges, no twin left: $r"
+else
+  bad "lost answers: exit $rc, $n lost: $out ${r:-}"
+fi
+mark=$(ncalls)
+out=$(cc theta provision 2>&1)
+m=$(mutations_since "$mark")
+if [ -z "$m" ]; then
+  ok "after lost answers, a second provision makes zero changing calls"
+else
+  bad "after lost answers: mutations '$m': $out"
+fi
+lose TerminateInstances DeleteSubnet DeleteVpc DeleteSecurityGroup DeleteInternetGateway \
+  DetachInternetGateway DeleteRouteTable DeleteKeyPair ReleaseAddress DisassociateAddress
+mark=$(ncalls)
+out=$(cc theta destroy --yes 2>&1)
+rc=$?
+n=$($check "$ep" lost "$mark")
+if [ $rc -eq 0 ] && [ "$n" -ge 8 ] && [ "$($check "$ep" tagged theta)" = 0 ]; then
+  ok "$n delete answers lost: destroy still leaves nothing tagged"
+else
+  bad "lost delete answers: exit $rc, $n lost, $($check "$ep" tagged theta) tagged left: $out"
+fi
+curl -s -X POST -d '{"script": []}' "$ep/_awssim/faults" >/dev/null
+
 # ---- SIGINT: stops cleanly with 130; a re-run resumes, and waits for the
 # slow instance (12 s to boot here) with a still-working line every 10 s
 start_sim --latency-ms 5 --boot-seconds 12
