@@ -164,6 +164,8 @@ static const struct man_env man_env[] = {
 	{ "\\fBSSH_AUTH_SOCK\\fR", "ssh\\-agent, used when no key is given or found" },
 	{ "\\fBCRAFTCTL_SSH_PASSPHRASE\\fR",
 	  "the passphrase of an encrypted SSH key (else it is asked on a terminal)" },
+	{ "\\fBCRAFTCTL_SSH_KEEPALIVE\\fR",
+	  "seconds between SSH keepalives while a remote step is silent (default 15)" },
 	{ "\\fBCRAFTCTL_CHECKIP_URL\\fR",
 	  "where ssh_from: auto looks up the caller's address (default\n"
 	  "https://checkip.amazonaws.com)" },

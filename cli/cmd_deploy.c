@@ -325,6 +325,12 @@ int cli_target_setup(struct cli_ctx *ctx, struct cli_target *tg)
 	if ((v = cli_opt_str(ctx, "connect-timeout")) &&
 	    parse_int(v, 1, 86400, &tg->ssh.connect_timeout_s) != 0)
 		return cli_usage_error("--connect-timeout must be 1-86400 seconds (got '%s')", v);
+	/* A firewall or NAT that drops idle connections sooner than every 15 s
+	 * (the default) needs keepalives more often during long silent steps. */
+	if ((v = craft_env_get("CRAFTCTL_SSH_KEEPALIVE")) &&
+	    parse_int(v, 1, 3600, &tg->ssh.keepalive_s) != 0)
+		return cli_usage_error("CRAFTCTL_SSH_KEEPALIVE must be 1-3600 seconds (got '%s')",
+		                       v);
 	if (host) {
 		if (craft_config_load(&tg->cfg, ctx->config_path, &ov, &err))
 			return cli_fail(ctx, &err);

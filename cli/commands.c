@@ -105,8 +105,9 @@ const struct cli_command cli_commands[] = {
 	  "the previous one (exit 1). A deploy already running on the host: exit 3.\n"
 	  "Secrets named in deploy.secrets are generated on the host once, into\n"
 	  "/opt/craftctl/<stack>/shared/.env (mode 0600), and never leave it.\n"
-	  "Environment: CRAFTCTL_SSH_PASSPHRASE for an encrypted key; CRAFTCTL_REMOTE_ROOT\n"
-	  "and CRAFTCTL_REMOTE_DOCKER_HOST to use another remote root and Docker engine.",
+	  "Environment: CRAFTCTL_SSH_PASSPHRASE for an encrypted key; CRAFTCTL_SSH_KEEPALIVE\n"
+	  "for keepalives more often than every 15 s; CRAFTCTL_REMOTE_ROOT and\n"
+	  "CRAFTCTL_REMOTE_DOCKER_HOST to use another remote root and Docker engine.",
 	  cmd_deploy_opts },
 	{ "up", cmd_up, 0, "provision, then deploy to the instance", "[--replace] [options]",
 	  "Runs 'provision' (see 'craftctl help provision'), then 'deploy' to the stack's\n"

@@ -377,6 +377,24 @@ run key-enc-none ssh --host 127.0.0.1 --port "$SSH_PORT" --user "$ME" -i "$ENV_T
 check "an encrypted key without a passphrase and no terminal: exit 2 saying so" \
   eval '[ "$RC" -eq 2 ] && out_has "is encrypted: set CRAFTCTL_SSH_PASSPHRASE"'
 
+# ---- keepalives, through a link that drops idle connections (a NAT) -------------------------------
+
+/usr/bin/python3 tests/deploy/idle_proxy.py "$ENV_TMP/proxy.port" "$SSH_PORT" 3 >"$ENV_TMP/proxy.log" 2>&1 &
+PX_PID=$!
+BG_PIDS+=("$PX_PID")
+wait_for_file "$ENV_TMP/proxy.port" 30
+PX=(--host 127.0.0.1 --port "$(cat "$ENV_TMP/proxy.port")" --user "$ME" -i "$KEY" --host-key "$HOSTFP")
+CRAFTCTL_SSH_KEEPALIVE=1 run keepalive ssh "${PX[@]}" -- 'sleep 5; echo still-connected' </dev/null
+check "keepalives (CRAFTCTL_SSH_KEEPALIVE=1) carry a silent 5 s step over a link that drops 3 s of silence" \
+  eval '[ "$RC" -eq 0 ] && grep -qx still-connected "$OUT"'
+CRAFTCTL_SSH_KEEPALIVE=30 run no-keepalive ssh "${PX[@]}" -- 'sleep 5; echo still-connected' </dev/null
+check "without them the same link drops the session (the control)" \
+  eval '[ "$RC" -eq 1 ] && ! grep -q still-connected "$OUT" && grep -q "cut a connection" "$ENV_TMP/proxy.log"'
+kill "$PX_PID" 2>/dev/null
+CRAFTCTL_SSH_KEEPALIVE=0 run keepalive-bad ssh "${PX[@]}" -- true </dev/null
+check "a keepalive interval out of range is a usage error (exit 2)" \
+  eval '[ "$RC" -eq 2 ] && out_has "CRAFTCTL_SSH_KEEPALIVE must be 1-3600 seconds"'
+
 # ---- an sshd that comes up late (a booting instance) ------------------------------------------------
 
 sshd_stop
