@@ -12,26 +12,21 @@ from .db import closed_port, database_at
 
 
 class LateDatabase:
-    """A TCP port that refuses connections until open() is called, then
-    forwards each one to the real database: PostgreSQL coming up late."""
+    """PostgreSQL coming up late: a listener that hangs up on the first
+    `refuse` connections, then relays each one to the real database."""
 
-    def __init__(self, target_host, target_port):
+    def __init__(self, target_host, target_port, refuse):
         self.target = (target_host, int(target_port))
-        self.port = closed_port()
-        self.listener = None
-        self.threads = []
-
-    def open(self):
+        self.refuse = refuse
+        self.refused = 0
         self.listener = socket.socket()
-        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.listener.bind(("127.0.0.1", self.port))
+        self.listener.bind(("127.0.0.1", 0))
         self.listener.listen(8)
+        self.port = self.listener.getsockname()[1]
         self.spawn(self.accept)
 
     def spawn(self, fn, *args):
-        thread = threading.Thread(target=fn, args=args, daemon=True)
-        thread.start()
-        self.threads.append(thread)
+        threading.Thread(target=fn, args=args, daemon=True).start()
 
     def accept(self):
         while True:
@@ -39,6 +34,10 @@ class LateDatabase:
                 client, _ = self.listener.accept()
             except OSError:
                 return
+            if self.refused < self.refuse:
+                self.refused += 1
+                client.close()
+                continue
             upstream = socket.create_connection(self.target, timeout=5)
             self.spawn(self.pipe, client, upstream)
             self.spawn(self.pipe, upstream, client)
@@ -61,25 +60,18 @@ class LateDatabase:
                     pass
 
     def close(self):
-        if self.listener is not None:
-            self.listener.close()
+        self.listener.close()
 
 
 class WaitForDatabaseTests(TransactionTestCase):
     def test_waits_until_the_database_accepts_connections(self):
-        late = LateDatabase(connection.settings_dict["HOST"] or "127.0.0.1", connection.settings_dict["PORT"] or 5432)
+        late = LateDatabase(connection.settings_dict["HOST"] or "127.0.0.1", connection.settings_dict["PORT"] or 5432, refuse=3)
         self.addCleanup(late.close)
-        opener = threading.Timer(1.5, late.open)
-        self.addCleanup(opener.cancel)
         out = StringIO()
-        start = time.monotonic()
         with database_at(late.port):
-            opener.start()
             call_command("wait_for_db", "--timeout", "60", "--interval", "0.2", stdout=out)
-        elapsed = time.monotonic() - start
-        attempts = int(out.getvalue().split("after ")[1].split(" ")[0])
-        self.assertGreater(attempts, 1, out.getvalue())
-        self.assertGreaterEqual(elapsed, 1.4)
+        self.assertEqual(late.refused, 3)
+        self.assertIn("database ready after 4 attempt(s)", out.getvalue())
 
     def test_gives_up_after_its_timeout(self):
         start = time.monotonic()
