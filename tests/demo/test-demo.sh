@@ -129,25 +129,34 @@ if [ -n "$holder" ]; then
   fi
 fi
 
-# Interrupted during up, once the stack runs in a Docker engine that was
-# running before the demo: everything the demo started stops, and that
-# engine is left as it was (no container, volume, network or image of the
-# demo's project; still running). Job control gives the demo its own
-# process group and the terminal's SIGINT disposition (a background job
-# of a script would otherwise ignore SIGINT).
-mkdir -p "$tmp/engine"
-if ! sandbox_dockerd_start "$tmp/engine" 2> "$tmp/engine.err"; then
-  bad "Ctrl-C: the test's own Docker engine did not start: $(cat "$tmp/engine.err")"
-else
-  engine=$DOCKERD_HOST
+# Ctrl-C during up, once the stack runs: everything the demo started stops,
+# its files go, exit 130. interrupt ENGINE: with ENGINE "private" the
+# demo starts its own dockerd (the newcomer's case: it gets the SIGINT
+# too); else ENGINE is the socket of an engine that was running before the
+# demo, which must be left as it was (nothing of the demo's project, still
+# up). Job control gives the demo its own process group and the terminal's
+# SIGINT disposition (a background job of a script would ignore SIGINT).
+interrupt() {
+  local engine=$1 what mark pid rc deployed='' sock left
+  what="Ctrl-C ($engine engine)"
+  [ "$engine" = private ] || what="Ctrl-C (running engine)"
   mark=int-$$-$RANDOM
   set -m
-  CRAFTCTL_DEMO_MARK=$mark NO_COLOR=1 TMPDIR=$tmp/t DOCKER_HOST=$engine scripts/demo.sh > "$tmp/int" 2>&1 &
+  if [ "$engine" = private ]; then
+    CRAFTCTL_DEMO_MARK=$mark NO_COLOR=1 TMPDIR=$tmp/t env -u DOCKER_HOST scripts/demo.sh > "$tmp/int" 2>&1 &
+  else
+    CRAFTCTL_DEMO_MARK=$mark NO_COLOR=1 TMPDIR=$tmp/t DOCKER_HOST=$engine scripts/demo.sh > "$tmp/int" 2>&1 &
+  fi
   pid=$!
   set +m
-  deployed=
   for _ in $(seq 600); do
-    if [ -n "$(DOCKER_HOST=$engine docker ps -q --filter "label=com.docker.compose.project=$stack")" ]; then
+    sock=$engine
+    if [ "$engine" = private ]; then
+      sock=$(find "$tmp/t" -maxdepth 2 -name docker.sock -path '*/craftctl-demo.*' 2> /dev/null | head -1)
+      [ -z "$sock" ] || sock=unix://$sock
+    fi
+    if [ -n "$sock" ] &&
+      [ -n "$(DOCKER_HOST=$sock docker ps -q --filter "label=com.docker.compose.project=$stack" 2> /dev/null)" ]; then
       deployed=1
       break
     fi
@@ -157,28 +166,41 @@ else
   kill -INT -- "-$pid" 2> /dev/null
   wait "$pid"
   rc=$?
-  if [ -n "$deployed" ] && grep -q 'using the running Docker engine' "$tmp/int"; then
-    ok "Ctrl-C: interrupted once the stack ran in the engine that was already running"
+  if [ -n "$deployed" ]; then
+    ok "$what: interrupted once the stack ran"
   else
-    bad "Ctrl-C: the stack never ran in the test's engine:"$'\n'"$(tail -20 "$tmp/int")"
+    bad "$what: the stack never ran:"$'\n'"$(tail -20 "$tmp/int")"
   fi
   if [ "$rc" -eq 130 ] && grep -q 'demo: FAILED (exit 130)' "$tmp/int"; then
-    ok "Ctrl-C: it says it was interrupted (exit 130)"
+    ok "$what: it says it was interrupted (exit 130)"
   else
-    bad "Ctrl-C: exit $rc"; tail -5 "$tmp/int"
+    bad "$what: exit $rc"; tail -5 "$tmp/int"
   fi
-  if gone "$mark"; then ok "Ctrl-C: no process left running"; else bad "Ctrl-C left $(census "$mark") processes:"; census "$mark" show; fi
-  left=$(sandbox_compose_left "$engine" "$stack")
-  if [ -z "$left" ] && DOCKER_HOST=$engine docker info > /dev/null 2>&1; then
-    ok "Ctrl-C: the engine that was running is left as found (nothing of '$stack', still up)"
-  else
-    bad "Ctrl-C: the engine holds: ${left:-(nothing, but it no longer answers)}"
+  if gone "$mark"; then ok "$what: no process left running"; else bad "$what left $(census "$mark") processes:"; census "$mark" show; fi
+  if [ "$engine" != private ]; then
+    left=$(sandbox_compose_left "$engine" "$stack")
+    if grep -q 'using the running Docker engine' "$tmp/int" && [ -z "$left" ] &&
+      DOCKER_HOST=$engine docker info > /dev/null 2>&1; then
+      ok "$what: it used that engine and left it as found (nothing of '$stack', still up)"
+    else
+      bad "$what: the engine holds: ${left:-(nothing, but it no longer answers)}"
+    fi
   fi
   if [ -z "$(ls -A "$tmp/t")" ] && [ ! -e examples/demo/web/busybox ]; then
-    ok "Ctrl-C: no temporary file left, the build context is clean again"
+    ok "$what: no temporary file left, the build context is clean again"
   else
-    bad "Ctrl-C left: $(ls -A "$tmp/t") $(ls examples/demo/web/busybox 2>/dev/null)"
+    bad "$what left: $(ls -A "$tmp/t") $(ls examples/demo/web/busybox 2>/dev/null)"
   fi
+}
+
+if [ -z "${DOCKER_HOST:-}" ] && ! docker info > /dev/null 2>&1; then
+  interrupt private
+fi
+mkdir -p "$tmp/engine"
+if sandbox_dockerd_start "$tmp/engine" 2> "$tmp/engine.err"; then
+  interrupt "$DOCKERD_HOST"
+else
+  bad "Ctrl-C: the test's own Docker engine did not start: $(cat "$tmp/engine.err")"
 fi
 
 echo "demo: $pass passed, $fail failed"
