@@ -26,14 +26,14 @@ stack=$(sed -n 's/^stack: *\([a-z0-9-]*\).*/\1/p' examples/demo.yaml)
 # The processes a demo run started: they all inherit its environment, and
 # so the mark (other suites may run beside this one; they are not counted).
 census() {
-  local mark=$1 n=0 p
-  for p in /proc/[0-9]*; do
-    if { tr '\0' '\n' < "$p/environ"; } 2>/dev/null | grep -qx "CRAFTCTL_DEMO_MARK=$mark"; then
-      n=$((n + 1))
-      [ -z "${2:-}" ] || echo "    $({ tr '\0' ' ' < "$p/cmdline"; } 2>/dev/null)"
-    fi
+  local mark=$1
+  if [ -z "${2:-}" ]; then
+    grep -lzx -- "CRAFTCTL_DEMO_MARK=$mark" /proc/[0-9]*/environ 2>/dev/null | wc -l
+    return
+  fi
+  grep -lzx -- "CRAFTCTL_DEMO_MARK=$mark" /proc/[0-9]*/environ 2>/dev/null | while IFS= read -r f; do
+    echo "    $({ tr '\0' ' ' < "${f%/environ}/cmdline"; } 2>/dev/null)"
   done
-  [ -n "${2:-}" ] || echo "$n"
 }
 # gone MARK: waits up to 20 s for the marked processes to be gone (a process
 # the demo stopped may take a moment to be reaped on a busy machine).
