@@ -52,12 +52,39 @@ else
   bad "as nobody: exit $rc: $out"
 fi
 
+lockdir=/run/lock/craftctl-demo
+[ -d /run/lock ] && [ -w /run/lock ] || lockdir=/tmp/craftctl-demo.lock
+
+# A port the demo needs, taken by something else: it says which, before
+# starting anything, and gives the lock back.
+/usr/bin/python3 -c 'import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.1.1", 8080))
+s.listen()
+open(sys.argv[1], "w").close()
+time.sleep(120)' "$tmp/taken" 2>/dev/null &
+squatter=$!
+for _ in $(seq 100); do [ -e "$tmp/taken" ] && break; sleep 0.1; done
+mkdir -p "$tmp/t"
+out=$(NO_COLOR=1 TMPDIR=$tmp/t scripts/demo.sh 2>&1)
+rc=$?
+sandbox_stop_pid "$squatter" 10
+if [ ! -e "$tmp/taken" ]; then
+  # Another demo on this machine has it (the lock made this run wait for it).
+  echo "skip with port 8080 taken: 127.0.1.1:8080 was not free to take"
+elif [ "$rc" -eq 1 ] && grep -q '^demo: port 8080 on 127.0.1.1 is in use' <<<"$out" &&
+  ! grep -q '^\[demo' <<<"$out" && [ -z "$(ls -A "$tmp/t")" ] &&
+  { [ ! -e "$lockdir" ] || kill -0 "$(cat "$lockdir/pid" 2>/dev/null)" 2>/dev/null; }; then
+  ok "with port 8080 taken it exits 1 naming the port, before starting anything, and frees the lock"
+else
+  bad "with port 8080 taken: exit $rc: $out"
+fi
+
 # One demo at a time: the lock is held by a live process (standing in for
 # another demo), so the demo waits and says so; when that process dies, its
 # lock is stale and the demo takes it over. (When a real demo runs beside
 # this test, the lock is theirs and is not touched.)
-lockdir=/run/lock/craftctl-demo
-[ -d /run/lock ] && [ -w /run/lock ] || lockdir=/tmp/craftctl-demo.lock
 if mkdir "$lockdir" 2>/dev/null; then
   sleep 600 &
   holder=$!
@@ -137,7 +164,7 @@ fi
 # up). Job control gives the demo its own process group and the terminal's
 # SIGINT disposition (a background job of a script would ignore SIGINT).
 interrupt() {
-  local engine=$1 what mark pid rc deployed='' sock left
+  local engine=$1 what mark pid rc deployed='' left
   what="Ctrl-C ($engine engine)"
   [ "$engine" = private ] || what="Ctrl-C (running engine)"
   mark=int-$$-$RANDOM
@@ -149,14 +176,13 @@ interrupt() {
   fi
   pid=$!
   set +m
+  # The private engine's case is about stopping what the demo started: it
+  # is interrupted as soon as up runs. With a running engine, once the
+  # stack runs in it, so that there is something to remove.
   for _ in $(seq 600); do
-    sock=$engine
     if [ "$engine" = private ]; then
-      sock=$(find "$tmp/t" -maxdepth 2 -name docker.sock -path '*/craftctl-demo.*' 2> /dev/null | head -1)
-      [ -z "$sock" ] || sock=unix://$sock
-    fi
-    if [ -n "$sock" ] &&
-      [ -n "$(DOCKER_HOST=$sock docker ps -q --filter "label=com.docker.compose.project=$stack" 2> /dev/null)" ]; then
+      grep -q '4/7 craftctl up' "$tmp/int" && sleep 1 && deployed=1 && break
+    elif [ -n "$(DOCKER_HOST=$engine docker ps -q --filter "label=com.docker.compose.project=$stack" 2> /dev/null)" ]; then
       deployed=1
       break
     fi
@@ -166,10 +192,12 @@ interrupt() {
   kill -INT -- "-$pid" 2> /dev/null
   wait "$pid"
   rc=$?
-  if [ -n "$deployed" ]; then
-    ok "$what: interrupted once the stack ran"
+  if [ -n "$deployed" ] && grep -q 'starting a private one' "$tmp/int"; then
+    ok "$what: interrupted during up, with the demo's own dockerd running"
+  elif [ -n "$deployed" ] && [ "$engine" != private ]; then
+    ok "$what: interrupted once the stack ran in it"
   else
-    bad "$what: the stack never ran:"$'\n'"$(tail -20 "$tmp/int")"
+    bad "$what: it never got that far:"$'\n'"$(tail -20 "$tmp/int")"
   fi
   if [ "$rc" -eq 130 ] && grep -q 'demo: FAILED (exit 130)' "$tmp/int"; then
     ok "$what: it says it was interrupted (exit 130)"
