@@ -948,6 +948,8 @@ static int rule_in(const struct craft_rule *r, const struct craft_rule *set, int
 }
 
 static const char *const ok_perm_dup[] = { "InvalidPermission.Duplicate", NULL };
+/* a retried revoke whose first attempt took effect */
+static const char *const ok_perm_gone[] = { "InvalidPermission.NotFound", NULL };
 
 static void sg_rules_steps(struct op *o)
 {
@@ -967,6 +969,7 @@ static void sg_rules_steps(struct op *o)
 		s = add_step(o, "RevokeSecurityGroupIngress", CF_MUTATING | CF_NOTFOUND_RETRY);
 		craft_query_add(&s->q, "GroupId", r->id);
 		add_perms(&s->q, del, ndel);
+		s->ok_codes = ok_perm_gone;
 	}
 	if (nadd) {
 		s = add_step(o, "AuthorizeSecurityGroupIngress", CF_MUTATING | CF_NOTFOUND_RETRY);
@@ -1301,6 +1304,46 @@ static void inst_create(struct op *o)
 	inst_run_step(o);
 }
 
+/* ModifyVolume refused because the volume is being (or was lately)
+ * modified: fine when that modification is the one wanted (a retry whose
+ * first attempt took effect), an error otherwise */
+static void volume_mod_checked(struct op *o, xmlNodePtr root)
+{
+	struct craft_res *r = R(o);
+
+	for (xmlNodePtr x = craft_xml_items(root, "volumeModificationSet"); x;
+	     x = craft_xml_next_item(x)) {
+		const char *size = craft_xml_path_text(x, "targetSize");
+		const char *type = craft_xml_path_text(x, "targetVolumeType");
+
+		if (size && type && strtol(size, NULL, 10) >= r->want.root_size &&
+		    strcmp(type, r->want.root_type) == 0)
+			return;
+	}
+	op_failf(o, CRAFT_EAWS,
+	         "root volume %s is being modified to something else (AWS allows one "
+	         "modification per volume in 6 hours): try again later",
+	         r->have.root_volume);
+}
+
+static void volume_modified(struct op *o, xmlNodePtr root)
+{
+	struct step *s;
+
+	if (root)
+		return;
+	s = add_step(o, "DescribeVolumesModifications", 0);
+	if (!s) {
+		op_failf(o, CRAFT_ENOMEM, "too many steps");
+		return;
+	}
+	craft_query_add(&s->q, "VolumeId.1", R(o)->have.root_volume);
+	s->after = volume_mod_checked;
+}
+
+static const char *const ok_volume_busy[] = { "IncorrectModificationState",
+	                                      "VolumeModificationRateExceeded", NULL };
+
 static void inst_update(struct op *o)
 {
 	struct craft_res *r = R(o);
@@ -1331,6 +1374,8 @@ static void inst_update(struct op *o)
 			craft_query_add(&s->q, "Size", size);
 		if (strcmp(r->have.root_type, r->want.root_type) != 0)
 			craft_query_add(&s->q, "VolumeType", r->want.root_type);
+		s->ok_codes = ok_volume_busy;
+		s->after = volume_modified;
 	}
 	if (strcmp(r->state, "pending") == 0) {
 		add_wait(o, until_running, "waiting for", CF_NOTFOUND_RETRY);

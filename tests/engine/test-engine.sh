@@ -711,6 +711,30 @@ if [ -z "$m" ]; then
 else
   bad "after lost answers: mutations '$m': $out"
 fi
+# the answers of updates lost too: rules revoked and added, IMDSv2, a stopped
+# instance started, a bigger root volume
+sg=$(ec2 DescribeSecurityGroups Filter.1.Name=tag:craftctl:stack Filter.1.Value.1=theta |
+  grep -oE 'sg-[0-9a-f]+' | head -1)
+iid=$($check "$ep" instance theta InstanceId)
+ec2 RevokeSecurityGroupIngress GroupId="$sg" IpPermissions.1.IpProtocol=tcp IpPermissions.1.FromPort=443 \
+  IpPermissions.1.ToPort=443 IpPermissions.1.IpRanges.1.CidrIp=0.0.0.0/0 >/dev/null
+ec2 AuthorizeSecurityGroupIngress GroupId="$sg" IpPermissions.1.IpProtocol=tcp IpPermissions.1.FromPort=5432 \
+  IpPermissions.1.ToPort=5432 IpPermissions.1.IpRanges.1.CidrIp=0.0.0.0/0 >/dev/null
+ec2 ModifyInstanceMetadataOptions InstanceId="$iid" HttpTokens=optional >/dev/null
+ec2 StopInstances InstanceId.1="$iid" >/dev/null
+wait_instance theta stopped || bad "theta's instance did not stop"
+printf 'instance: { root_volume: { size_gb: 40 } }\n' >>"$tmp/theta.yaml"
+lose RevokeSecurityGroupIngress AuthorizeSecurityGroupIngress ModifyInstanceMetadataOptions \
+  StartInstances ModifyVolume
+mark=$(ncalls)
+out=$(cc theta provision 2>&1)
+rc=$?
+n=$($check "$ep" lost "$mark")
+if [ $rc -eq 0 ] && [ "$n" -eq 5 ] && r=$($check "$ep" expect theta cidr=10.90.0.0/16 size=40 2>&1); then
+  ok "5 update answers lost (revoke, authorize, IMDSv2, start, volume): one run converges"
+else
+  bad "lost update answers: exit $rc, $n lost: $out ${r:-}"
+fi
 lose TerminateInstances DeleteSubnet DeleteVpc DeleteSecurityGroup DeleteInternetGateway \
   DetachInternetGateway DeleteRouteTable DeleteKeyPair ReleaseAddress DisassociateAddress
 mark=$(ncalls)
