@@ -196,31 +196,33 @@ class ControlTest(SimTest):
         self.assertEqual(status, 404)
 
 
-class ConnectionsTest(SimTest):
+class InFlightTest(SimTest):
     SIM_ARGS = ("--latency-ms", "600")
 
-    def test_health_counts_the_other_open_connections(self):
-        def others():
+    def test_health_counts_the_calls_in_flight(self):
+        def health():
             status, h = self.sim.control("GET", "health")
             self.assertEqual(status, 200)
-            return h["other_connections"]
+            return h["in_flight"], h["calls"]
 
         def settle(want):
             deadline = time.monotonic() + 10
-            while others() != want and time.monotonic() < deadline:
+            while health()[0] != want and time.monotonic() < deadline:
                 time.sleep(0.05)
-            return others()
+            return health()[0]
 
-        self.assertEqual(settle(0), 0)
+        self.assertEqual(health(), (0, 0))
+        # an idle connection is no call in flight
         idle = socket.create_connection(("127.0.0.1", self.sim.port), timeout=10)
-        self.assertEqual(settle(1), 1)
-        # a call still sleeping its latency holds its connection open
+        self.addCleanup(idle.close)
+        time.sleep(0.2)
+        self.assertEqual(health(), (0, 0))
+        # a call still sleeping its latency is
         t = threading.Thread(target=lambda: self.sim.call("DescribeVpcs"))
         t.start()
-        self.assertEqual(settle(2), 2)
+        self.assertEqual(settle(1), 1)
         t.join()
-        idle.close()
-        self.assertEqual(settle(0), 0)
+        self.assertEqual(health(), (0, 1))
 
 
 class RateLimitTest(SimTest):

@@ -14,8 +14,9 @@ Usage: simcheck.py ENDPOINT COMMAND [ARGS]
   tagspecs SINCE STACK         every create call after SINCE carried the stack's
                                tags (TagSpecifications); none needed CreateTags
   instance STACK FIELD         print a field of the stack's live instance
-  settle                       wait (10 s at most) until no other connection is
-                               open: the calls of a killed client are answered
+  settle                       wait (10 s at most) until no AWS call is in flight
+                               and none was logged for 0.2 s: the calls of a
+                               killed client have landed
 
 Exits 1 with a message on the first failed expectation.
 """
@@ -255,10 +256,18 @@ def main():
         elif cmd == "lost":
             print(sum(1 for c in get(ep + "/_awssim/calls")[int(args[0]):] if c.get("applied")))
         elif cmd == "settle":
+            # no call in flight and none logged for 0.2 s
             import time
             deadline = time.monotonic() + 10
-            while get(ep + "/_awssim/health")["other_connections"] > 0:
-                want(time.monotonic() < deadline, "connections still open after 10 s")
+            quiet, seen = None, None
+            while True:
+                h = get(ep + "/_awssim/health")
+                now = time.monotonic()
+                if h["in_flight"] or h["calls"] != seen:
+                    quiet, seen = now, h["calls"]
+                elif now - quiet >= 0.2:
+                    break
+                want(now < deadline, "calls still in flight after 10 s")
                 time.sleep(0.05)
         elif cmd == "tagspecs":
             tagspecs(ep, int(args[0]), args[1])
