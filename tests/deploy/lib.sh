@@ -188,7 +188,9 @@ dockerd_start() { # a private engine under $ENV_TMP/docker; exports DOCKER_HOST
 
 dockerd_stop() {
   if [ -n "${DOCKERD_PID:-}" ]; then
-    sandbox_dockerd_stop "$ENV_TMP/docker" "$DOCKERD_PID"
+    # (|| true: under set -e, as in demo.sh, a kill of an engine that is
+    # already gone must not end the caller's EXIT trap with status 1.)
+    sandbox_dockerd_stop "$ENV_TMP/docker" "$DOCKERD_PID" || true
     DOCKERD_PID=
   fi
 }
@@ -200,7 +202,8 @@ env_stop() {
   dockerd_stop
   if [ -n "${ENV_TMP:-}" ] && [ -z "${KEEP_TMP:-}" ]; then
     # dockerd unmounts its layers on exit; anything left mounted stays put.
-    grep -o " $ENV_TMP/[^ ]*" /proc/mounts 2>/dev/null | sort -r | while read -r m; do
+    # (grep finds nothing when all is unmounted: not a failure under set -e.)
+    { grep -o " $ENV_TMP/[^ ]*" /proc/mounts 2>/dev/null || true; } | sort -r | while read -r m; do
       umount "$m" 2>/dev/null || true
     done
     rm -rf "$ENV_TMP" 2>/dev/null || true
