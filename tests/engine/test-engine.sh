@@ -554,6 +554,8 @@ stack: zeta
 region: us-east-2
 network: { cidr: 10.70.0.0/16, availability_zones: 1 }
 instance: { type: t4g.small, image: ubuntu-22.04, ssh_key: $tmp/otherkey }
+access: { ssh_from: [198.51.100.7/32] }
+deploy: { http_port: 8080 }
 EOF
 decoy=$(ec2 CreateVpc CidrBlock=10.70.0.0/16 TagSpecification.1.ResourceType=vpc \
   TagSpecification.1.Tag.1.Key=Name TagSpecification.1.Tag.1.Value=zeta-main \
@@ -561,8 +563,9 @@ decoy=$(ec2 CreateVpc CidrBlock=10.70.0.0/16 TagSpecification.1.ResourceType=vpc
   grep -oE 'vpc-[0-9a-f]+' | head -1)
 out=$(cc zeta provision 2>&1)
 rc=$?
-if [ $rc -eq 0 ] && r=$($check "$ep" expect zeta azs=1 type=t4g.small image=22.04 cidr=10.70.0.0/16 2>&1); then
-  ok "t4g.small gets the newest arm64 Ubuntu 22.04 image, one zone: $r"
+if [ $rc -eq 0 ] && r=$($check "$ep" expect zeta azs=1 type=t4g.small image=22.04 cidr=10.70.0.0/16 \
+  ssh_cidr=198.51.100.7/32 http_port=8080 2>&1); then
+  ok "t4g.small gets the newest arm64 Ubuntu 22.04 image, one zone, ssh from the given cidr, http on 8080: $r"
 else
   bad "graviton stack: exit $rc: $out ${r:-}"
 fi
@@ -580,7 +583,8 @@ else
 fi
 out=$(cc zeta provision --replace 2>&1)
 rc=$?
-if [ $rc -eq 0 ] && r=$($check "$ep" expect zeta azs=1 type=t4g.small "ami=$ami" cidr=10.70.0.0/16 2>&1); then
+if [ $rc -eq 0 ] && r=$($check "$ep" expect zeta azs=1 type=t4g.small "ami=$ami" cidr=10.70.0.0/16 \
+  ssh_cidr=198.51.100.7/32 http_port=8080 2>&1); then
   ok "an ami- id is used as given (the oldest 22.04 arm64 image, $ami)"
 else
   bad "ami stack: exit $rc: $out ${r:-}"
