@@ -48,6 +48,8 @@ ME=$(id -un)
 TARGET=(--host 127.0.0.1 --port "$SSH_PORT" --user "$ME" -i "$KEY")
 
 CC=("$bin" -c "$APP/craftctl.yaml")
+# script(1) gives the terminal tests a pseudo-terminal (bsdutils, in deps/deploy.txt).
+command -v script >/dev/null 2>&1 || give_up "script(1) is missing: make deps installs bsdutils"
 deploy() { # deploy NAME [EXTRA ARGS...]
   local name=$1
   shift
@@ -287,15 +289,13 @@ wait "$ST_PID"
 RC=$?
 check "ssh -- CMD streams stdout and stderr as they come, before the command ends" \
   eval '[ "$ST_LIVE" -eq 0 ] && [ "$RC" -eq 0 ] && grep -qx last-line "$OUT"'
-if command -v script >/dev/null 2>&1; then
-  # An interactive shell on a pseudo-terminal (script(1) provides one).
-  OUT=$ENV_TMP/out.interactive
-  printf 'echo interactive-$((6 * 7))\nexit 5\n' |
-    script -qec "$(printf '%q ' "$bin" -c "$APP/craftctl.yaml" ssh "${TARGET[@]}")" /dev/null >"$OUT" 2>&1
-  RC=$?
-  check "ssh with no command opens an interactive shell and returns its exit status" \
-    eval '[ "$RC" -eq 5 ] && grep -q "interactive-42" "$OUT"'
-fi
+# An interactive shell on a pseudo-terminal (script(1) provides one).
+OUT=$ENV_TMP/out.interactive
+printf 'echo interactive-$((6 * 7))\nexit 5\n' |
+  script -qec "$(printf '%q ' "$bin" -c "$APP/craftctl.yaml" ssh "${TARGET[@]}")" /dev/null >"$OUT" 2>&1
+RC=$?
+check "ssh with no command opens an interactive shell and returns its exit status" \
+  eval '[ "$RC" -eq 5 ] && grep -q "interactive-42" "$OUT"'
 run logs logs "${TARGET[@]}" --tail 20 web </dev/null
 check "logs shows the current release's service log" eval '[ "$RC" -eq 0 ] && out_has "serving release $RS"'
 # logs -f follows: a line the service writes while it runs arrives; Ctrl-C
@@ -355,14 +355,12 @@ cat "$ENV_TMP/key_ecdsa_pem_enc.pub" >>"$ENV_TMP/sshd/authorized_keys"
 CRAFTCTL_SSH_PASSPHRASE='pem pass' run key-pem-enc ssh --host 127.0.0.1 \
   --port "$SSH_PORT" --user "$ME" -i "$ENV_TMP/key_ecdsa_pem_enc" -- true </dev/null
 check "an encrypted PEM key (Proc-Type: 4,ENCRYPTED) opens with its passphrase" eval '[ "$RC" -eq 0 ]'
-if command -v script >/dev/null 2>&1; then
-  OUT=$ENV_TMP/out.key-enc-prompt
-  printf 'sekrit pass\n' |
-    script -qec "$(printf '%q ' "$bin" -c "$APP/craftctl.yaml" ssh --host 127.0.0.1 --port "$SSH_PORT" --user "$ME" -i "$ENV_TMP/key_ed25519_enc" -- echo prompted-ok)" /dev/null >"$OUT" 2>&1
-  RC=$?
-  check "an encrypted key's passphrase is asked on the terminal" \
-    eval '[ "$RC" -eq 0 ] && out_has "passphrase for .*key_ed25519_enc" && grep -q prompted-ok "$OUT"'
-fi
+OUT=$ENV_TMP/out.key-enc-prompt
+printf 'sekrit pass\n' |
+  script -qec "$(printf '%q ' "$bin" -c "$APP/craftctl.yaml" ssh --host 127.0.0.1 --port "$SSH_PORT" --user "$ME" -i "$ENV_TMP/key_ed25519_enc" -- echo prompted-ok)" /dev/null >"$OUT" 2>&1
+RC=$?
+check "an encrypted key's passphrase is asked on the terminal" \
+  eval '[ "$RC" -eq 0 ] && out_has "passphrase for .*key_ed25519_enc" && grep -q prompted-ok "$OUT"'
 eval "$(ssh-agent -s)" >/dev/null
 BG_PIDS+=("$SSH_AGENT_PID")
 ssh-add -q "$ENV_TMP/key_ecdsa" 2>/dev/null

@@ -7,8 +7,7 @@
 # instance's console (GetConsoleOutput), then the key is pinned in the
 # state cache and as the instance's tag craftctl:host-key; a runner with no
 # local state verifies against the tag; a pinned key that does not match
-# stops the deploy before anything runs. `up` (provision + deploy), when
-# the binary has it.
+# stops the deploy before anything runs. `up` (provision + deploy).
 # Checks are single-quoted strings run by `check ... eval`:
 # shellcheck disable=SC2016,SC2034
 set -u
@@ -103,25 +102,21 @@ check "a pinned key that does not match stops the deploy (exit 1, expected vs se
 check "nothing was uploaded after the mismatch" \
   eval '[ "$(find "$CRAFTCTL_REMOTE_ROOT/dinst/releases" -mindepth 1 -maxdepth 1 | wc -l)" -eq "$before" ]'
 
-if "$bin" help up >/dev/null 2>&1; then
-  # `up` on a second stack: provision + deploy in one command.
-  APP2=$ENV_TMP/app2
-  HP2=$(free_port_not "$SSH_PORT" "$HP")
-  # Its address is only known once provisioned: listen on every address
-  # (a free high port; all traffic still goes to loopback addresses).
-  stage_demo "$APP2" "$HP2" 0.0.0.0
-  sed -i "s/^stack: demo$/stack: dup\nregion: us-east-2\nnetwork:\n  cidr: 10.30.0.0\/16\ninstance:\n  ssh_user: $(id -un)\n  ssh_port: $SSH_PORT/" "$APP2/craftctl.yaml"
-  OUT=$ENV_TMP/out.up
-  "$bin" --endpoint-url "$EP" -c "$APP2/craftctl.yaml" up --yes --json --health-timeout 30 >"$OUT" 2>&1
-  RC=$?
-  check "up provisions, verifies the new instance's host key and deploys" \
-    eval '[ "$RC" -eq 0 ] && out_has "expecting a host key from its console" && out_has "^deploy complete: release"'
-  check "up --json ends with one result: instance_id, public_ip, release, url" \
-    eval 'grep "^{\"event\":\"result\"" "$OUT" | tail -1 | /usr/bin/python3 -c "import json,sys; r=json.load(sys.stdin); sys.exit(0 if r[\"instance_id\"].startswith(\"i-\") and r[\"public_ip\"].startswith(\"127.\") and r[\"release\"] and r[\"url\"].startswith(\"http://\" + r[\"public_ip\"]) else 1)"'
-  "$bin" --endpoint-url "$EP" -c "$APP2/craftctl.yaml" destroy --yes >/dev/null 2>&1
-else
-  echo "skip up: this binary has no 'up' command yet"
-fi
+# `up` on a second stack: provision + deploy in one command.
+APP2=$ENV_TMP/app2
+HP2=$(free_port_not "$SSH_PORT" "$HP")
+# Its address is only known once provisioned: listen on every address
+# (a free high port; all traffic still goes to loopback addresses).
+stage_demo "$APP2" "$HP2" 0.0.0.0
+sed -i "s/^stack: demo$/stack: dup\nregion: us-east-2\nnetwork:\n  cidr: 10.30.0.0\/16\ninstance:\n  ssh_user: $(id -un)\n  ssh_port: $SSH_PORT/" "$APP2/craftctl.yaml"
+OUT=$ENV_TMP/out.up
+"$bin" --endpoint-url "$EP" -c "$APP2/craftctl.yaml" up --yes --json --health-timeout 30 >"$OUT" 2>&1
+RC=$?
+check "up provisions, verifies the new instance's host key and deploys" \
+  eval '[ "$RC" -eq 0 ] && out_has "expecting a host key from its console" && out_has "^deploy complete: release"'
+check "up --json ends with one result: instance_id, public_ip, release, url" \
+  eval 'grep "^{\"event\":\"result\"" "$OUT" | tail -1 | /usr/bin/python3 -c "import json,sys; r=json.load(sys.stdin); sys.exit(0 if r[\"instance_id\"].startswith(\"i-\") and r[\"public_ip\"].startswith(\"127.\") and r[\"release\"] and r[\"url\"].startswith(\"http://\" + r[\"public_ip\"]) else 1)"'
+"$bin" --endpoint-url "$EP" -c "$APP2/craftctl.yaml" destroy --yes >/dev/null 2>&1
 
 run destroy destroy --yes
 check "destroy afterwards" eval '[ "$RC" -eq 0 ]'
