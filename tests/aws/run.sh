@@ -41,7 +41,7 @@ start_fake() {
   "$py" tests/aws/fakeaws.py --port-file "$tmp/$name.port" --access-key "$AK" \
     --secret-key "$SK" "$@" 2>"$tmp/$name.log" &
   pids+=($!)
-  for _ in $(seq 100); do
+  for _ in $(seq 300); do # 15 s: botocore's import is slow on a busy machine
     [ -s "$tmp/$name.port" ] && break
     sleep 0.05
   done
@@ -407,7 +407,7 @@ SIM_SK='sim/Secret+Key/0123456789abcdefghij'
 "$py" tests/awssim/awssim --port-file "$tmp/sim.port" --access-key "$SIM_AK" --secret-key "$SIM_SK" \
   --seed 7 >"$tmp/sim.log" 2>&1 &
 pids+=($!)
-for _ in $(seq 200); do
+for _ in $(seq 400); do
   [ -s "$tmp/sim.port" ] && break
   sleep 0.05
 done

@@ -52,10 +52,15 @@ start_sim() {
     --secret-key "$AWS_SECRET_ACCESS_KEY" --boot-seconds 1 --terminate-seconds 1 "$@" \
     >>"$tmp/sim.log" 2>&1 &
   sim_pid=$!
-  for _ in $(seq 200); do
+  for _ in $(seq 400); do # 20 s at most, on a busy machine
     [ -s "$tmp/port" ] && break
     sleep 0.05
   done
+  if [ ! -s "$tmp/port" ]; then
+    bad "the simulator did not start: $(tail -5 "$tmp/sim.log")"
+    echo "engine: $pass passed, $fail failed"
+    exit 1
+  fi
   ep="http://127.0.0.1:$(cat "$tmp/port")"
   export CRAFTCTL_CHECKIP_URL="$ep/_awssim/checkip"
 }
