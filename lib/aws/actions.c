@@ -39,6 +39,7 @@ const struct craft_aws_action craft_aws_actions[] = {
 	{ "ec2", "DescribeSecurityGroups", "discover: security group", R },
 	{ "ec2", "DescribeSubnets", "discover: subnets", R },
 	{ "ec2", "DescribeVolumes", "discover: the instance's volume", R },
+	{ "ec2", "DescribeVolumesModifications", "update: a root volume's modification", R },
 	{ "ec2", "DescribeVpcAttribute", "discover: VPC DNS settings", R },
 	{ "ec2", "DescribeVpcs", "discover: VPC", R },
 	{ "ec2", "DetachInternetGateway", "destroy: internet gateway", 0 },
