@@ -231,5 +231,17 @@ else
   bad "Ctrl-C: the test's own Docker engine did not start: $(cat "$tmp/engine.err")"
 fi
 
+# The sandbox's stops are used by scripts under `set -euo pipefail` (the
+# demo, make demo-host): stopping what is already gone must not end them.
+if out=$(bash -c 'set -euo pipefail; . tests/lib/sandbox.sh
+  sleep 30 & p=$!; kill -9 "$p"; wait "$p" 2>/dev/null || true
+  sandbox_stop_pid "$p"; sandbox_dockerd_stop "$1/none" "$p"
+  sandbox_compose_purge "unix://$1/none.sock" nothing; echo survived' _ "$tmp" 2>&1) &&
+  [ "$out" = survived ]; then
+  ok "sandbox: stopping what is already gone is not an error under set -e"
+else
+  bad "sandbox: a stop of a finished process ended a set -e script: $out"
+fi
+
 echo "demo: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -3,7 +3,8 @@
 # how they are stopped: the AWS simulator (tests/awssim) on a free loopback
 # port, and a Docker engine with no bridge and no iptables rules on the host
 # network only (../shared/design/TESTING.md). Every process is stopped by
-# its PID. Source it from the top of the repository:
+# its PID. Safe under `set -euo pipefail`: a stop never fails because what
+# it stops is already gone. Source it from the top of the repository:
 #   . tests/lib/sandbox.sh
 
 # What the start functions set, for the caller.
@@ -17,8 +18,8 @@ sandbox_stop_pid() {
   [ -n "$pid" ] || return 0
   kill "$pid" 2>/dev/null || return 0
   for _ in $(seq "$tenths"); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -9 "$pid" 2>/dev/null
-  wait "$pid" 2>/dev/null
+  kill -9 "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
   return 0
 }
 
@@ -74,9 +75,9 @@ sandbox_dockerd_stop() {
   local dir=$1 pid=$2
   [ -n "$pid" ] || return 0
   DOCKER_HOST=unix://$dir/docker.sock docker ps -aq 2>/dev/null |
-    xargs -r env DOCKER_HOST="unix://$dir/docker.sock" docker rm -f >/dev/null 2>&1
+    xargs -r env DOCKER_HOST="unix://$dir/docker.sock" docker rm -f >/dev/null 2>&1 || true
   sandbox_stop_pid "$pid" 150
-  grep -o "${dir}[^ ]*" /proc/mounts 2>/dev/null | sort -r | xargs -r -n1 umount -l 2>/dev/null
+  grep -o "${dir}[^ ]*" /proc/mounts 2>/dev/null | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
   return 0
 }
 
@@ -87,12 +88,12 @@ sandbox_compose_purge() {
   local host=$1 project=$2 label="label=com.docker.compose.project=$2"
   local -a d=(env DOCKER_HOST="$host" docker)
   [ -n "$host" ] || d=(env -u DOCKER_HOST docker)
-  "${d[@]}" ps -aq --filter "$label" 2>/dev/null | xargs -r "${d[@]}" rm -f >/dev/null 2>&1
-  "${d[@]}" volume ls -q --filter "$label" 2>/dev/null | xargs -r "${d[@]}" volume rm -f >/dev/null 2>&1
-  "${d[@]}" network ls -q --filter "$label" 2>/dev/null | xargs -r "${d[@]}" network rm >/dev/null 2>&1
+  "${d[@]}" ps -aq --filter "$label" 2>/dev/null | xargs -r "${d[@]}" rm -f >/dev/null 2>&1 || true
+  "${d[@]}" volume ls -q --filter "$label" 2>/dev/null | xargs -r "${d[@]}" volume rm -f >/dev/null 2>&1 || true
+  "${d[@]}" network ls -q --filter "$label" 2>/dev/null | xargs -r "${d[@]}" network rm >/dev/null 2>&1 || true
   # Compose v2 names built images PROJECT-SERVICE, v1 PROJECT_SERVICE.
   "${d[@]}" image ls -q --filter "reference=${project}-*" --filter "reference=${project}_*" 2>/dev/null |
-    sort -u | xargs -r "${d[@]}" rmi -f >/dev/null 2>&1
+    sort -u | xargs -r "${d[@]}" rmi -f >/dev/null 2>&1 || true
   return 0
 }
 
