@@ -12,24 +12,13 @@ app_tmpdir() {
   chmod 755 "$APP_TMP"
 }
 
-# A TCP port that was free a moment ago on 127.0.0.1.
-app_free_port() { app_free_port_not 0; }
+# shellcheck source=tests/lib/sandbox.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/sandbox.sh"
 
-# app_free_port_not PORT...: the same, none of PORTs (two calls in a row
-# may get the same port when nothing binds it in between).
-app_free_port_not() {
-  /usr/bin/python3 -c '
-import socket, sys
-while True:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    if str(port) not in sys.argv[1:]:
-        print(port)
-        break
-' "$@"
-}
+# A TCP port that was free a moment ago on 127.0.0.1 (app_free_port_not
+# PORT...: none of PORTs).
+app_free_port() { sandbox_free_port; }
+app_free_port_not() { sandbox_free_port "$@"; }
 
 # Wait until FILE has a line matching REGEX, up to SECONDS (default 30).
 app_wait_line() {

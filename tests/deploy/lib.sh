@@ -73,24 +73,10 @@ wait_for_file() {
 
 # ---- ports and processes ------------------------------------------------------------
 
-# A port free on 127.0.0.1 a moment ago.
-free_port() { free_port_not 0; }
-
-# free_port_not PORT...: the same, none of PORTs (two calls in a row may
-# get the same port when nothing binds it in between).
-free_port_not() {
-  /usr/bin/python3 -c '
-import socket, sys
-while True:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    if str(port) not in sys.argv[1:]:
-        print(port)
-        break
-' "$@"
-}
+# A port free on 127.0.0.1 a moment ago (free_port_not PORT...: none of
+# PORTs); sandbox_free_port, from tests/lib/sandbox.sh sourced below.
+free_port() { sandbox_free_port; }
+free_port_not() { sandbox_free_port "$@"; }
 
 wait_port() { # wait_port PORT SECONDS
   local i

@@ -23,6 +23,23 @@ sandbox_stop_pid() {
   return 0
 }
 
+# sandbox_free_port [PORT...]: a TCP port free on 127.0.0.1 a moment ago,
+# none of PORTs (two calls in a row may get the same port when nothing binds
+# it in between, so pass the ones already picked).
+sandbox_free_port() {
+  /usr/bin/python3 -c '
+import socket, sys
+while True:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    if str(port) not in sys.argv[1:]:
+        print(port)
+        break
+' "$@"
+}
+
 # sandbox_sim_start DIR ARGS...: starts tests/awssim/awssim on a free port
 # with ARGS, its log in DIR/sim.log; sets SIM_PID and SIM_URL. Returns 1
 # (the log's tail on stderr) when it does not answer within 30 s.

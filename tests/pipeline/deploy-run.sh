@@ -39,11 +39,8 @@ cleanup() {
   [ -n "${KEEP_TMP:-}" ] || rm -rf "$tmp"
 }
 trap cleanup EXIT
-free_port() {
-  /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-ssh_port=$(free_port)
-http_port=$(free_port)
+ssh_port=$(sandbox_free_port)
+http_port=$(sandbox_free_port "$ssh_port")
 
 # The workspace: this tree as a checkout has it, the build copied (with the
 # version string a tree without .git gets), busybox for the demo image.
