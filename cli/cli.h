@@ -149,6 +149,18 @@ void cli_step_summary(struct cli_ctx *ctx, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));
 /* Set by SIGINT/SIGTERM while a stack command runs (lib stops, exit 130). */
 const volatile sig_atomic_t *cli_stack_cancel_flag(void);
+/* `provision` and `up`: opens the stack (locked, key generated), provisions
+ * it and closes it. 0 with *out filled, or the exit status after printing
+ * why; with summary, the outcome also goes to cli_step_summary. */
+struct craft_infra_outputs;
+int cli_stack_provision(struct cli_ctx *ctx, struct craft_infra_outputs *out, int summary);
+/* Their shared option: --replace. */
+#define CLI_OPT_REPLACE                                                                           \
+	{                                                                                         \
+		"replace", 0, CLI_FLAG, NULL,                                                     \
+		        "apply changes that need a resource replaced (shown by plan; never done " \
+		        "silently)"                                                               \
+	}
 int cmd_deploy(struct cli_ctx *ctx);
 int cmd_ssh(struct cli_ctx *ctx);
 int cmd_logs(struct cli_ctx *ctx);

@@ -5,17 +5,15 @@
 #include "infra/engine.h"
 
 const struct cli_opt cmd_provision_opts[] = {
-	{ "replace", 0, CLI_FLAG, NULL,
-	  "apply changes that need a resource replaced (shown by plan; never done silently)" },
+	CLI_OPT_REPLACE,
 	CLI_OPT_END,
 };
 
-int cmd_provision(struct cli_ctx *ctx)
+int cli_stack_provision(struct cli_ctx *ctx, struct craft_infra_outputs *out, int summary)
 {
 	struct cli_stack s;
 	struct craft_infra *in = NULL;
 	struct craft_infra_opts o;
-	struct craft_infra_outputs out;
 	struct craft_err err;
 	int rc;
 
@@ -28,19 +26,30 @@ int cmd_provision(struct cli_ctx *ctx)
 	o.cancel = cli_stack_cancel_flag();
 	craft_err_init(&err);
 	if (craft_infra_new(&in, s.cfg, s.aws, s.st, &o, &err) == CRAFT_OK &&
-	    craft_infra_provision(in, &out, &err) == CRAFT_OK) {
+	    craft_infra_provision(in, out, &err) == CRAFT_OK) {
 		rc = 0;
-		cli_step_summary(ctx,
-		                 "### craftctl provision: %s\n\n| output | value |\n|---|---|\n"
-		                 "| instance | `%s` |\n| address | `%s` |\n| ssh | `%s` |\n"
-		                 "| url | %s |\n\n",
-		                 s.cfg->stack, out.instance_id, out.address, out.ssh, out.url);
+		if (summary)
+			cli_step_summary(
+			        ctx,
+			        "### craftctl provision: %s\n\n| output | value |\n|---|---|\n"
+			        "| instance | `%s` |\n| address | `%s` |\n| ssh | `%s` |\n"
+			        "| url | %s |\n\n",
+			        s.cfg->stack, out->instance_id, out->address, out->ssh, out->url);
 	} else {
 		rc = cli_fail(ctx, &err);
-		cli_step_summary(ctx, "### craftctl provision: %s failed\n\n```\n%s\n```\n\n",
-		                 s.cfg->stack, err.msg);
+		if (summary)
+			cli_step_summary(ctx,
+			                 "### craftctl provision: %s failed\n\n```\n%s\n```\n\n",
+			                 s.cfg->stack, err.msg);
 	}
 	craft_infra_free(in);
 	cli_stack_close(&s);
 	return rc;
+}
+
+int cmd_provision(struct cli_ctx *ctx)
+{
+	struct craft_infra_outputs out;
+
+	return cli_stack_provision(ctx, &out, 1);
 }

@@ -6,8 +6,7 @@
 #include "infra/engine.h"
 
 const struct cli_opt cmd_up_opts[] = {
-	{ "replace", 0, CLI_FLAG, NULL,
-	  "apply changes that need a resource replaced (shown by plan; never done silently)" },
+	CLI_OPT_REPLACE,
 	{ "user", 0, CLI_VALUE, "U", "SSH user (default: instance.ssh_user)" },
 	{ "identity", 'i', CLI_VALUE, "FILE",
 	  "private key (default: instance.ssh_key, else the stack's generated key)" },
@@ -23,11 +22,7 @@ const struct cli_opt cmd_up_opts[] = {
 
 int cmd_up(struct cli_ctx *ctx)
 {
-	struct cli_stack s;
-	struct craft_infra *in = NULL;
-	struct craft_infra_opts o;
 	struct craft_infra_outputs out;
-	struct craft_err err;
 	struct cli_target tg;
 	struct craft_field extra[3];
 	int health = 0, lock = 0;
@@ -36,24 +31,11 @@ int cmd_up(struct cli_ctx *ctx)
 	if (cli_parse_seconds(ctx, "health-timeout", 1, 86400, &health) ||
 	    cli_parse_seconds(ctx, "lock-timeout", 1, 86400 * 30, &lock))
 		return 2;
-	rc = cli_stack_open(ctx, &s, CLI_STACK_LOCK | CLI_STACK_KEY);
+	/* The stack lock guards AWS changes and is released before the deploy,
+	 * which has the host's own lock. */
+	rc = cli_stack_provision(ctx, &out, 0);
 	if (rc)
 		return rc;
-	memset(&o, 0, sizeof(o));
-	o.reporter = &ctx->reporter;
-	o.replace = cli_opt_count(ctx, "replace") > 0;
-	o.cancel = cli_stack_cancel_flag();
-	craft_err_init(&err);
-	if (craft_infra_new(&in, s.cfg, s.aws, s.st, &o, &err) != CRAFT_OK ||
-	    craft_infra_provision(in, &out, &err) != CRAFT_OK) {
-		rc = cli_fail(ctx, &err);
-		craft_infra_free(in);
-		cli_stack_close(&s);
-		return rc;
-	}
-	craft_infra_free(in);
-	/* The stack lock guards AWS changes; the deploy has the host's own lock. */
-	cli_stack_close(&s);
 
 	rc = cli_target_setup(ctx, &tg);
 	if (rc) {
