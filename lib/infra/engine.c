@@ -750,6 +750,28 @@ static void subnet_public_step(struct op *o)
  * adopted (it may take a moment to become visible); anything else is the
  * conflict it says.
  */
+/* A create that an earlier attempt or run already made (its answer lost, or
+ * a duplicate): look for it by two filters until a Describe shows it, and
+ * keep dependents waiting for its id meanwhile. */
+static void adopt_lookup(struct op *o, const char *action, const char *f1, const char *v1,
+                         const char *f2, const char *v2, until_fn until)
+{
+	const char *a[1] = { v1 }, *b[1] = { v2 };
+	struct step *s;
+
+	o->steps[o->cur].ready_after = 0; /* dependents wait for the id */
+	s = add_step(o, action, 0);
+	if (!s) {
+		op_failf(o, CRAFT_ENOMEM, "too many steps");
+		return;
+	}
+	craft_query_add_filter(&s->q, 1, f1, a, 1);
+	craft_query_add_filter(&s->q, 2, f2, b, 1);
+	s->until = until;
+	s->waiting_for = "looking for";
+	s->ready_after = 1;
+}
+
 static int until_subnet_adopted(struct op *o, xmlNodePtr root)
 {
 	struct craft_res *r = R(o);
@@ -781,21 +803,8 @@ static int until_subnet_adopted(struct op *o, xmlNodePtr root)
 static void subnet_created(struct op *o, xmlNodePtr root)
 {
 	if (!root) {
-		const char *vpc[1] = { dep_res(o, CRAFT_K_VPC)->id };
-		const char *cidr[1] = { R(o)->want.cidr };
-		struct step *s;
-
-		o->steps[o->cur].ready_after = 0; /* dependents wait for the id */
-		s = add_step(o, "DescribeSubnets", 0);
-		if (!s) {
-			op_failf(o, CRAFT_ENOMEM, "too many steps");
-			return;
-		}
-		craft_query_add_filter(&s->q, 1, "vpc-id", vpc, 1);
-		craft_query_add_filter(&s->q, 2, "cidr-block", cidr, 1);
-		s->until = until_subnet_adopted;
-		s->waiting_for = "looking for";
-		s->ready_after = 1;
+		adopt_lookup(o, "DescribeSubnets", "vpc-id", dep_res(o, CRAFT_K_VPC)->id,
+		             "cidr-block", R(o)->want.cidr, until_subnet_adopted);
 		return;
 	}
 	set_id(o, craft_xml_path_text(root, "subnet/subnetId"));
@@ -1001,23 +1010,9 @@ static int until_sg_adopted(struct op *o, xmlNodePtr root)
 
 static void sg_created(struct op *o, xmlNodePtr root)
 {
-	struct step *s;
-
 	if (!root) { /* InvalidGroup.Duplicate: an earlier run made it; adopt it */
-		const char *v[1] = { R(o)->want.group_name };
-		const char *vpc[1] = { dep_res(o, CRAFT_K_VPC)->id };
-
-		o->steps[o->cur].ready_after = 0; /* dependents wait for the id */
-		s = add_step(o, "DescribeSecurityGroups", 0);
-		if (!s) {
-			op_failf(o, CRAFT_ENOMEM, "too many steps");
-			return;
-		}
-		craft_query_add_filter(&s->q, 1, "group-name", v, 1);
-		craft_query_add_filter(&s->q, 2, "vpc-id", vpc, 1);
-		s->until = until_sg_adopted;
-		s->waiting_for = "looking for";
-		s->ready_after = 1;
+		adopt_lookup(o, "DescribeSecurityGroups", "group-name", R(o)->want.group_name,
+		             "vpc-id", dep_res(o, CRAFT_K_VPC)->id, until_sg_adopted);
 		return;
 	}
 	set_id(o, craft_xml_path_text(root, "groupId"));
