@@ -40,8 +40,8 @@ class ImageTest(SimTest):
         self.assertNotIn(east, [i["ImageId"] for i in west])
 
 
-class InstanceTest(SimTest):
-    SIM_ARGS = ("--boot-seconds", "1", "--terminate-seconds", "1")
+class NetworkTest(SimTest):
+    """Each test starts with a VPC, an attached internet gateway and a subnet."""
 
     def setUp(self):
         super().setUp()
@@ -49,6 +49,10 @@ class InstanceTest(SimTest):
         self.igw = self.ok("CreateInternetGateway")["InternetGateway"]["InternetGatewayId"]
         self.ok("AttachInternetGateway", InternetGatewayId=self.igw, VpcId=self.vpc_id)
         self.sub = self.subnet(self.vpc_id)
+
+
+class InstanceTest(NetworkTest):
+    SIM_ARGS = ("--boot-seconds", "1", "--terminate-seconds", "1")
 
     def test_lifecycle(self):
         t0 = time.monotonic()
@@ -295,16 +299,9 @@ class InstanceTest(SimTest):
         self.assertTrue(inst["PublicDnsName"].startswith("ec2-127-0-"))
 
 
-class InstanceChangesTest(SimTest):
+class InstanceChangesTest(NetworkTest):
     SIM_ARGS = ("--boot-seconds", "0.5", "--terminate-seconds", "0.5",
                 "--volume-modification-cooldown", "6")
-
-    def setUp(self):
-        super().setUp()
-        self.vpc_id = self.vpc()
-        self.igw = self.ok("CreateInternetGateway")["InternetGateway"]["InternetGatewayId"]
-        self.ok("AttachInternetGateway", InternetGatewayId=self.igw, VpcId=self.vpc_id)
-        self.sub = self.subnet(self.vpc_id)
 
     def test_stop_and_start(self):
         iid = self.launch(self.sub)
