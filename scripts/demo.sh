@@ -4,7 +4,7 @@
 # Starts the project's AWS simulator (EC2 + STS, every request checked with
 # botocore) whose instances are real sshd processes on loopback, and a
 # private Docker engine if none is running (bridge off, host network only,
-# per ../shared/design/TESTING.md). Then runs the real commands on
+# per docs/contributing.md). Then runs the real commands on
 # examples/demo.yaml: plan, up, status, a fetch of the URL, destroy.
 # Stops everything it started and removes what it created, also on Ctrl-C
 # or when a step fails.

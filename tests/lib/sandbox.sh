@@ -2,7 +2,7 @@
 # The private services `make demo` and the tests start on this machine, and
 # how they are stopped: the AWS simulator (tests/awssim) on a free loopback
 # port, and a Docker engine with no bridge and no iptables rules on the host
-# network only (../shared/design/TESTING.md). Every process is stopped by
+# network only (docs/contributing.md). Every process is stopped by
 # its PID. Safe under `set -euo pipefail`: a stop never fails because what
 # it stops is already gone. Source it from the top of the repository:
 #   . tests/lib/sandbox.sh

@@ -40,8 +40,7 @@ import tempfile
 
 import yaml
 
-# The commands of the CLI contract (shared/design/CLI.md, plus iam-policy
-# from issue 8). A workflow may name one of these before this build has it
+# The commands of the CLI contract (the man page lists them). A workflow may name one of these before this build has it
 # (reported PENDING); any other unknown command is a typo and fails.
 CONTRACT_COMMANDS = {
     "plan", "provision", "deploy", "up", "status", "destroy", "ssh", "logs",
