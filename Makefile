@@ -28,7 +28,9 @@ CPPFLAGS  += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I. -Ilib -I$(BUILD)/ge
 CFLAGS_ALL = -std=c11 $(WARN) $(OPT) $(SAN) $(PKG_CFLAGS) $(CFLAGS)
 LDLIBS_ALL = $(PKG_LIBS) -lpthread $(LDLIBS)
 
-LIB_SRC   := $(sort $(wildcard lib/*.c lib/*/*.c))
+# Three levels, so that a module may keep a family of files in a folder of
+# its own (lib/<module>/<family>/*.c) without a build edit.
+LIB_SRC   := $(sort $(wildcard lib/*.c lib/*/*.c lib/*/*/*.c))
 CLI_SRC   := $(sort $(wildcard cli/*.c))
 UNIT_SRC  := $(sort $(wildcard tests/unit/*.c tests/unit/*/*.c))
 TEMPLATES := $(sort $(filter-out %~,$(wildcard templates/*)))
