@@ -1012,29 +1012,13 @@ craft_code craft_config_load(struct craft_config **out, const char *path,
                              const struct craft_config_overrides *ov, struct craft_err *err)
 {
 	struct craft_buf b = CRAFT_BUF_INIT(MAX_FILE);
-	char chunk[8192];
-	size_t n;
-	FILE *f;
-	craft_code rc = CRAFT_OK;
+	craft_code rc;
 
 	*out = NULL;
-	f = fopen(path, "rb");
-	if (!f)
-		return craft_err_set(err, CRAFT_ECONFIG, "cannot read '%s': %s", path,
-		                     strerror(errno));
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		rc = craft_buf_add(&b, chunk, n);
-		if (rc)
-			break;
-	}
-	if (!rc && ferror(f))
-		rc = CRAFT_EIO;
-	fclose(f);
-	if (rc == CRAFT_ETOOBIG)
-		return craft_err_set(err, CRAFT_ECONFIG, "cannot read '%s': larger than 1 MiB",
-		                     path);
-	if (rc)
-		return craft_err_set(err, CRAFT_ECONFIG, "cannot read '%s'", path);
+	/* Any stack file that cannot be read is a configuration error (exit 2):
+	 * nothing was changed. */
+	if (craft_buf_read_file(&b, path, err))
+		return craft_err_recode(err, CRAFT_ECONFIG);
 	rc = craft_config_parse(out, path, craft_buf_str(&b), b.len, ov, err);
 	craft_buf_release(&b);
 	return rc;

@@ -184,9 +184,6 @@ craft_code craft_state_load(struct craft_state **out, const char *stack, int *di
 {
 	struct craft_state *st;
 	struct craft_buf b = CRAFT_BUF_INIT(MAX_STATE);
-	char chunk[8192];
-	size_t n;
-	FILE *f;
 	craft_code rc;
 	cJSON *root = NULL;
 
@@ -206,12 +203,10 @@ craft_code craft_state_load(struct craft_state **out, const char *stack, int *di
 		craft_state_free(st);
 		return rc;
 	}
-	f = fopen(st->path, "rb");
-	if (f) {
-		rc = CRAFT_OK;
-		while (!rc && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-			rc = craft_buf_add(&b, chunk, n);
-		fclose(f);
+	/* No file is a fresh stack; one that cannot be read or parsed is
+	 * discarded (AWS is asked instead), never an error. */
+	rc = craft_buf_read_file(&b, st->path, NULL);
+	if (rc != CRAFT_ENOTFOUND) {
 		root = rc ? NULL : cJSON_ParseWithLength(craft_buf_str(&b), b.len);
 		craft_buf_release(&b);
 		if (root) {

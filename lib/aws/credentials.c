@@ -156,23 +156,14 @@ static craft_code from_env(struct chain *ch, struct craft_aws_creds *out, struct
 
 static char *read_small_file(const char *path, size_t max, struct craft_err *err)
 {
-	FILE *f = fopen(path, "rb");
 	struct craft_buf b = CRAFT_BUF_INIT(max);
-	char chunk[4096];
-	size_t n;
 
-	if (!f) {
-		craft_err_set(err, CRAFT_ECRED, "cannot read '%s': %s", path, strerror(errno));
+	if (craft_buf_read_file(&b, path, err) != CRAFT_OK) {
+		/* A token file that was named but cannot be read ends the chain
+		 * (CRAFT_ENOTFOUND would move on to the next provider). */
+		craft_err_recode(err, CRAFT_ECRED);
 		return NULL;
 	}
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		if (craft_buf_add(&b, chunk, n) != CRAFT_OK) {
-			fclose(f);
-			craft_err_set(err, CRAFT_ECRED, "'%s' is too large", path);
-			return NULL;
-		}
-	}
-	fclose(f);
 	/* Trailing whitespace (a final newline) is no part of a token. */
 	while (b.len &&
 	       (b.data[b.len - 1] == '\n' || b.data[b.len - 1] == '\r' || b.data[b.len - 1] == ' '))

@@ -1,11 +1,12 @@
 #include "aws/profile.h"
 
-#include <errno.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include "core/buf.h"
 
 #define PROFILE_MAX_FILE (4u << 20)
 
@@ -230,44 +231,17 @@ craft_code craft_profile_parse(struct craft_profile_file *f, const char *name, c
 
 craft_code craft_profile_load(struct craft_profile_file *f, const char *path, struct craft_err *err)
 {
-	FILE *fp = fopen(path, "rb");
-	char *data = NULL;
-	size_t len = 0, cap = 0;
+	struct craft_buf text = CRAFT_BUF_INIT(PROFILE_MAX_FILE);
 	craft_code rc;
 
-	if (!fp) {
-		if (errno == ENOENT || errno == ENOTDIR)
-			return craft_err_set(err, CRAFT_ENOTFOUND, "'%s' does not exist", path);
-		return craft_err_set(err, CRAFT_EIO, "cannot read '%s': %s", path, strerror(errno));
-	}
-	for (;;) {
-		size_t got;
-
-		if (len == cap) {
-			char *nd;
-
-			if (cap >= PROFILE_MAX_FILE) {
-				free(data);
-				fclose(fp);
-				return craft_err_set(err, CRAFT_ETOOBIG, "'%s' is too large", path);
-			}
-			cap = cap ? cap * 2 : 4096;
-			nd = realloc(data, cap);
-			if (!nd) {
-				free(data);
-				fclose(fp);
-				return craft_err_set(err, CRAFT_ENOMEM, "out of memory");
-			}
-			data = nd;
-		}
-		got = fread(data + len, 1, cap - len, fp);
-		len += got;
-		if (got == 0)
-			break;
-	}
-	fclose(fp);
-	rc = craft_profile_parse(f, path, data ? data : "", len, err);
-	free(data);
+	rc = craft_buf_read_file(&text, path, err);
+	if (!rc)
+		rc = craft_profile_parse(f, path, craft_buf_str(&text), text.len, err);
+	/* The credentials file holds secret keys: like the parsed values, the
+	 * raw text does not outlive its use. */
+	if (text.data)
+		OPENSSL_cleanse(text.data, text.len);
+	craft_buf_release(&text);
 	return rc;
 }
 

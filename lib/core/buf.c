@@ -1,8 +1,11 @@
 #include "core/buf.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void craft_buf_init(struct craft_buf *b, size_t max)
 {
@@ -106,6 +109,62 @@ craft_code craft_buf_printf(struct craft_buf *b, const char *fmt, ...)
 	va_start(ap, fmt);
 	rc = craft_buf_vprintf(b, fmt, ap);
 	va_end(ap);
+	return rc;
+}
+
+/* The limit as a person would say it: "1 MiB", "64 KiB", "70000 bytes". */
+static void limit_text(char *out, size_t len, size_t max)
+{
+	if (max >= (1u << 20) && max % (1u << 20) == 0)
+		snprintf(out, len, "%zu MiB", max >> 20);
+	else if (max >= 1024 && max % 1024 == 0)
+		snprintf(out, len, "%zu KiB", max >> 10);
+	else
+		snprintf(out, len, "%zu bytes", max);
+}
+
+craft_code craft_buf_read_file(struct craft_buf *b, const char *path, struct craft_err *err)
+{
+	char chunk[8192], limit[32];
+	craft_code rc = CRAFT_OK;
+	int fd, e;
+
+	/* O_CLOEXEC: the library forks (ssh-keygen, dot, credential_process)
+	 * while other threads may be reading. */
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		e = errno;
+		craft_buf_release(b);
+		return craft_err_set(err, e == ENOENT || e == ENOTDIR ? CRAFT_ENOTFOUND : CRAFT_EIO,
+		                     "cannot read '%s': %s", path, strerror(e));
+	}
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof(chunk));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			e = errno;
+			craft_buf_release(b);
+			rc = craft_err_set(err, CRAFT_EIO, "cannot read '%s': %s", path,
+			                   strerror(e));
+			break;
+		}
+		if (n == 0)
+			break;
+		rc = craft_buf_add(b, chunk, (size_t)n);
+		if (rc == CRAFT_ETOOBIG) {
+			limit_text(limit, sizeof(limit), b->max);
+			rc = craft_err_set(err, rc, "cannot read '%s': larger than %s", path,
+			                   limit);
+			break;
+		}
+		if (rc) {
+			rc = craft_err_set(err, rc, "cannot read '%s': out of memory", path);
+			break;
+		}
+	}
+	close(fd);
 	return rc;
 }
 

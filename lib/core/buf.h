@@ -41,6 +41,17 @@ craft_code craft_buf_printf(struct craft_buf *b, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));
 craft_code craft_buf_vprintf(struct craft_buf *b, const char *fmt, va_list ap);
 
+/*
+ * Appends the whole of the file at path; b's max bounds what it may read.
+ * On failure the contents are freed (as for any failed append) and err
+ * names the path: CRAFT_ENOTFOUND when the file or a folder on its way does
+ * not exist, CRAFT_EIO when it cannot be opened or read, CRAFT_ETOOBIG when
+ * it is larger than the buffer may hold, CRAFT_ENOMEM. Callers with a code
+ * of their own for an unreadable file (a bad stack file is CRAFT_ECONFIG)
+ * keep the message and change the code.
+ */
+craft_code craft_buf_read_file(struct craft_buf *b, const char *path, struct craft_err *err);
+
 /* The contents as a string: "" when empty (never NULL). Borrowed. */
 const char *craft_buf_str(const struct craft_buf *b);
 

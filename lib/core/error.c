@@ -61,6 +61,13 @@ static const char *const names[] = {
 	[CRAFT_EINTERNAL] = "internal error",
 };
 
+craft_code craft_err_recode(struct craft_err *err, craft_code code)
+{
+	if (err)
+		err->code = code;
+	return code;
+}
+
 const char *craft_code_name(craft_code code)
 {
 	if ((size_t)code < sizeof(names) / sizeof(names[0]) && names[code])

@@ -56,6 +56,11 @@ craft_code craft_err_set(struct craft_err *err, craft_code code, const char *fmt
 craft_code craft_err_prefix(struct craft_err *err, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));
 
+/* Keeps the message and gives it another code, for a caller whose meaning
+ * of the failure is its own (an unreadable stack file is CRAFT_ECONFIG).
+ * Returns code; err may be NULL. */
+craft_code craft_err_recode(struct craft_err *err, craft_code code);
+
 /* A short lowercase name for a code ("out of memory", "aws error", ...). */
 const char *craft_code_name(craft_code code);
 

@@ -266,24 +266,6 @@ struct walk {
 	struct craft_err *err;
 };
 
-static craft_code read_text(const char *path, struct craft_buf *b, struct craft_err *err)
-{
-	FILE *f = fopen(path, "r");
-	char chunk[8192];
-	size_t n;
-
-	if (!f)
-		return craft_err_set(err, CRAFT_EIO, "cannot read '%s': %s", path, strerror(errno));
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		if (craft_buf_add(b, chunk, n)) {
-			fclose(f);
-			return craft_err_set(err, CRAFT_ETOOBIG, "'%s' is too large", path);
-		}
-	}
-	fclose(f);
-	return CRAFT_OK;
-}
-
 /* Adds rel (relative to root) and, for a directory, what is below it that
  * ig does not exclude (ig paths are relative to ctx, a prefix of rel). */
 static craft_code walk_add(struct walk *w, const char *rel, const char *ctx,
@@ -380,7 +362,7 @@ static craft_code add_context(struct walk *w, const char *ref, const char *docke
 	craft_ignore_init(&ig);
 	pathf(full, sizeof(full), "%s/%s%s.dockerignore", w->root, rel, rel[0] ? "/" : "");
 	if (stat(full, &st) == 0) {
-		rc = read_text(full, &text, w->err);
+		rc = craft_buf_read_file(&text, full, w->err);
 		if (!rc && craft_ignore_parse(&ig, craft_buf_str(&text)))
 			rc = craft_err_set(w->err, CRAFT_ENOMEM, "out of memory");
 		craft_buf_release(&text);
@@ -601,7 +583,7 @@ craft_code craft_bundle_collect(const char *compose_path, struct craft_bundle_li
 	out->path = NULL;
 	out->n = 0;
 	dir_and_base(compose_path, dir, sizeof(dir), base, sizeof(base));
-	rc = read_text(compose_path, &text, err);
+	rc = craft_buf_read_file(&text, compose_path, err);
 	if (rc)
 		return rc;
 	if (!yaml_parser_initialize(&parser)) {

@@ -4,7 +4,6 @@
 #include "diagram/compose.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <yaml.h>
@@ -229,24 +228,10 @@ done:
 craft_code craft_compose_load(struct craft_compose *out, const char *path, struct craft_err *err)
 {
 	struct craft_buf text = CRAFT_BUF_INIT(COMPOSE_MAX_BYTES);
-	char chunk[8192];
-	FILE *f;
-	size_t n;
-	craft_code rc = CRAFT_OK;
+	craft_code rc;
 
 	memset(out, 0, sizeof(*out));
-	f = fopen(path, "r");
-	if (!f)
-		return craft_err_set(err, errno == ENOENT ? CRAFT_ENOTFOUND : CRAFT_EIO,
-		                     "cannot read '%s': %s", path, strerror(errno));
-	while (!rc && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		rc = craft_buf_add(&text, chunk, n);
-	if (!rc && ferror(f))
-		rc = craft_err_set(err, CRAFT_EIO, "cannot read '%s'", path);
-	else if (rc)
-		rc = craft_err_set(err, rc, "cannot read '%s': %s", path,
-		                   rc == CRAFT_ETOOBIG ? "larger than 4 MiB" : "out of memory");
-	fclose(f);
+	rc = craft_buf_read_file(&text, path, err);
 	if (!rc)
 		rc = craft_compose_parse(out, path, craft_buf_str(&text), text.len, err);
 	craft_buf_release(&text);

@@ -243,32 +243,6 @@ static void set_hostkey_pref(LIBSSH2_SESSION *sess, const char *pref)
 		(void)libssh2_session_method_pref(sess, LIBSSH2_METHOD_HOSTKEY, list);
 }
 
-static craft_code read_file(const char *path, struct craft_buf *b, int *missing,
-                            struct craft_err *err)
-{
-	FILE *f = fopen(path, "r");
-	char chunk[8192];
-	size_t n;
-
-	if (missing)
-		*missing = 0;
-	if (!f) {
-		if (errno == ENOENT && missing) {
-			*missing = 1;
-			return CRAFT_OK;
-		}
-		return craft_err_set(err, CRAFT_EIO, "cannot read '%s': %s", path, strerror(errno));
-	}
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		if (craft_buf_add(b, chunk, n)) {
-			fclose(f);
-			return craft_err_set(err, CRAFT_ETOOBIG, "'%s' is too large", path);
-		}
-	}
-	fclose(f);
-	return CRAFT_OK;
-}
-
 static void default_known_hosts(char *out, size_t len)
 {
 	const char *home = craft_env_get("HOME");
@@ -335,14 +309,18 @@ static craft_code verify_host(struct craft_ssh *s, const struct craft_ssh_target
 		char path[4096];
 		struct craft_buf text = CRAFT_BUF_INIT(16 << 20);
 		struct craft_ssh_fpset exp;
-		int missing = 0;
 		enum craft_known_result kr;
 
 		if (t->known_hosts)
 			snprintf(path, sizeof(path), "%s", t->known_hosts);
 		else
 			default_known_hosts(path, sizeof(path));
-		rc = read_file(path, &text, &missing, err);
+		/* No known_hosts file yet is a host we have not met. */
+		rc = craft_buf_read_file(&text, path, err);
+		if (rc == CRAFT_ENOTFOUND) {
+			craft_err_init(err);
+			rc = CRAFT_OK;
+		}
 		if (rc)
 			return rc;
 		craft_ssh_fpset_init(&exp);
@@ -418,13 +396,12 @@ static void known_types(const struct craft_ssh_target *t, const char *host, int 
 	} else {
 		char path[4096];
 		struct craft_buf text = CRAFT_BUF_INIT(16 << 20);
-		int missing = 0;
 
 		if (t->known_hosts)
 			snprintf(path, sizeof(path), "%s", t->known_hosts);
 		else
 			default_known_hosts(path, sizeof(path));
-		if (read_file(path, &text, &missing, NULL) == CRAFT_OK)
+		if (craft_buf_read_file(&text, path, NULL) == CRAFT_OK)
 			(void)craft_ssh_known_check(craft_buf_str(&text), host, port,
 			                            (const unsigned char *)"", 0, NULL, types, len);
 		craft_buf_release(&text);
@@ -466,7 +443,7 @@ static int key_is_rsa(const char *path)
 	unsigned char *raw;
 	int rsa = 0, n;
 
-	if (read_file(path, &text, NULL, NULL) != CRAFT_OK)
+	if (craft_buf_read_file(&text, path, NULL) != CRAFT_OK)
 		return 0;
 	t = craft_buf_str(&text);
 	if (strstr(t, "BEGIN RSA PRIVATE KEY")) {
@@ -1312,7 +1289,9 @@ craft_code craft_ssh_key_encrypted(const char *path, int *encrypted, struct craf
 	craft_code rc;
 
 	*encrypted = 0;
-	rc = read_file(path, &text, NULL, err);
+	rc = craft_buf_read_file(&text, path, err);
+	if (rc == CRAFT_ENOTFOUND)
+		return craft_err_recode(err, CRAFT_EIO);
 	if (rc)
 		return rc;
 	t = craft_buf_str(&text);

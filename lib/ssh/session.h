@@ -127,7 +127,8 @@ craft_code craft_ssh_interactive(struct craft_ssh *s, const char *command, const
                                  int cols, int rows, int in_fd, int out_fd, int *exit_status,
                                  struct craft_err *err);
 
-/* 1 when the key file is encrypted (needs a passphrase). */
+/* *encrypted: 1 when the key file is encrypted (needs a passphrase).
+ * A key file that is missing or unreadable is CRAFT_EIO: it was named. */
 craft_code craft_ssh_key_encrypted(const char *path, int *encrypted, struct craft_err *err);
 
 /* Quotes s for a POSIX shell ('...' with embedded quotes escaped). */

@@ -1,6 +1,8 @@
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/buf.h"
 
@@ -95,4 +97,150 @@ Test(buf, reset_keeps_memory_but_empties)
 	cr_assert_not_null(b.data);
 	cr_assert_str_eq(craft_buf_str(&b), "");
 	craft_buf_release(&b);
+}
+
+/* ---- craft_buf_read_file ---- */
+
+static char tmpdir[64];
+
+static void make_tmpdir(void)
+{
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/craft-buf-XXXXXX");
+	cr_assert_not_null(mkdtemp(tmpdir));
+}
+
+static void remove_tmpdir(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	cr_assert_eq(system(cmd), 0);
+}
+
+/* Writes len bytes of data to tmpdir/name; out gets the path. */
+static void write_file(char *out, size_t outlen, const char *name, const void *data, size_t len)
+{
+	FILE *f;
+
+	snprintf(out, outlen, "%s/%s", tmpdir, name);
+	f = fopen(out, "wb");
+	cr_assert_not_null(f, "%s", out);
+	cr_assert_eq(fwrite(data, 1, len, f), len);
+	cr_assert_eq(fclose(f), 0);
+}
+
+Test(buf_read_file, reads_the_whole_file, .init = make_tmpdir, .fini = remove_tmpdir)
+{
+	static char big[20000];
+	struct craft_buf b = CRAFT_BUF_INIT(1 << 20);
+	struct craft_err err;
+	char path[128];
+
+	/* longer than one read, with a NUL inside: the length is the file's */
+	for (size_t i = 0; i < sizeof(big); i++)
+		big[i] = (char)('a' + i % 26);
+	big[100] = '\0';
+	write_file(path, sizeof(path), "big", big, sizeof(big));
+	craft_err_init(&err);
+	cr_assert_eq(craft_buf_read_file(&b, path, &err), CRAFT_OK, "%s", err.msg);
+	cr_assert_eq(b.len, sizeof(big));
+	cr_assert_eq(memcmp(b.data, big, sizeof(big)), 0);
+	cr_assert_eq(b.data[b.len], '\0');
+	craft_buf_release(&b);
+}
+
+Test(buf_read_file, appends_to_what_the_buffer_holds, .init = make_tmpdir, .fini = remove_tmpdir)
+{
+	struct craft_buf b = CRAFT_BUF_INIT(64);
+	struct craft_err err;
+	char path[128];
+
+	write_file(path, sizeof(path), "tail", "world", 5);
+	cr_assert_eq(craft_buf_addstr(&b, "hello "), CRAFT_OK);
+	cr_assert_eq(craft_buf_read_file(&b, path, &err), CRAFT_OK, "%s", err.msg);
+	cr_assert_str_eq(craft_buf_str(&b), "hello world");
+	craft_buf_release(&b);
+}
+
+Test(buf_read_file, an_empty_file_is_an_empty_string, .init = make_tmpdir, .fini = remove_tmpdir)
+{
+	struct craft_buf b = CRAFT_BUF_INIT(64);
+	struct craft_err err;
+	char path[128];
+
+	write_file(path, sizeof(path), "empty", "", 0);
+	cr_assert_eq(craft_buf_read_file(&b, path, &err), CRAFT_OK, "%s", err.msg);
+	cr_assert_eq(b.len, 0);
+	cr_assert_str_eq(craft_buf_str(&b), "");
+	craft_buf_release(&b);
+}
+
+Test(buf_read_file, a_missing_file_is_not_found_and_named, .init = make_tmpdir,
+     .fini = remove_tmpdir)
+{
+	struct craft_buf b = CRAFT_BUF_INIT(64);
+	struct craft_err err;
+	char path[128], want[200];
+
+	snprintf(path, sizeof(path), "%s/nope.yaml", tmpdir);
+	craft_err_init(&err);
+	cr_assert_eq(craft_buf_read_file(&b, path, &err), CRAFT_ENOTFOUND);
+	cr_assert_eq(err.code, CRAFT_ENOTFOUND);
+	snprintf(want, sizeof(want), "cannot read '%s': No such file or directory", path);
+	cr_assert_str_eq(err.msg, want);
+	cr_assert_null(b.data);
+	/* a file standing where a folder should be also means "not there" */
+	write_file(path, sizeof(path), "plain", "x", 1);
+	snprintf(path, sizeof(path), "%s/plain/below", tmpdir);
+	cr_assert_eq(craft_buf_read_file(&b, path, &err), CRAFT_ENOTFOUND);
+	cr_assert(strstr(err.msg, path), "%s", err.msg);
+}
+
+Test(buf_read_file, a_file_over_the_limit_is_too_big_and_frees, .init = make_tmpdir,
+     .fini = remove_tmpdir)
+{
+	static char data[(1 << 20) + 1];
+	struct craft_buf b = CRAFT_BUF_INIT(1 << 20);
+	struct craft_buf small = CRAFT_BUF_INIT(10);
+	struct craft_err err;
+	char path[128], want[200];
+
+	memset(data, 'x', sizeof(data));
+	write_file(path, sizeof(path), "big", data, sizeof(data));
+	craft_err_init(&err);
+	cr_assert_eq(craft_buf_read_file(&b, path, &err), CRAFT_ETOOBIG);
+	cr_assert_eq(err.code, CRAFT_ETOOBIG);
+	snprintf(want, sizeof(want), "cannot read '%s': larger than 1 MiB", path);
+	cr_assert_str_eq(err.msg, want);
+	cr_assert_null(b.data, "a failed read keeps no half result");
+	cr_assert_eq(b.len, 0);
+
+	/* exactly the limit fits; one byte more does not */
+	write_file(path, sizeof(path), "ten", data, 10);
+	cr_assert_eq(craft_buf_read_file(&small, path, &err), CRAFT_OK, "%s", err.msg);
+	cr_assert_eq(small.len, 10);
+	craft_buf_reset(&small);
+	write_file(path, sizeof(path), "eleven", data, 11);
+	cr_assert_eq(craft_buf_read_file(&small, path, &err), CRAFT_ETOOBIG);
+	snprintf(want, sizeof(want), "cannot read '%s': larger than 10 bytes", path);
+	cr_assert_str_eq(err.msg, want);
+}
+
+Test(buf_read_file, a_folder_is_an_io_error, .init = make_tmpdir, .fini = remove_tmpdir)
+{
+	struct craft_buf b = CRAFT_BUF_INIT(64);
+	struct craft_err err;
+	char want[200];
+
+	craft_err_init(&err);
+	cr_assert_eq(craft_buf_read_file(&b, tmpdir, &err), CRAFT_EIO);
+	snprintf(want, sizeof(want), "cannot read '%s': Is a directory", tmpdir);
+	cr_assert_str_eq(err.msg, want);
+}
+
+Test(buf_read_file, err_may_be_null)
+{
+	struct craft_buf b = CRAFT_BUF_INIT(64);
+
+	cr_assert_eq(craft_buf_read_file(&b, "/nonexistent/craft-buf", NULL), CRAFT_ENOTFOUND);
 }

@@ -40,6 +40,17 @@ Test(error, prefix_keeps_code)
 	                 "cannot read 'craftctl.yaml': line 4, column 3: expected a mapping");
 }
 
+Test(error, recode_keeps_message)
+{
+	struct craft_err e;
+
+	craft_err_set(&e, CRAFT_ENOTFOUND, "cannot read 'k': No such file or directory");
+	cr_assert_eq(craft_err_recode(&e, CRAFT_ECONFIG), CRAFT_ECONFIG);
+	cr_assert_eq(e.code, CRAFT_ECONFIG);
+	cr_assert_str_eq(e.msg, "cannot read 'k': No such file or directory");
+	cr_assert_eq(craft_err_recode(NULL, CRAFT_EIO), CRAFT_EIO);
+}
+
 Test(error, exit_statuses_follow_cli_contract)
 {
 	cr_assert_eq(craft_exit_status(CRAFT_OK), 0);
