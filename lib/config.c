@@ -19,6 +19,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "core/base64.h"
 #include "core/buf.h"
 #include "core/fs.h"
 #include "core/env.h"
@@ -1098,21 +1099,6 @@ static craft_code put_str(struct craft_buf *b, const void *d, size_t n)
 	return rc ? rc : craft_buf_add(b, d, n);
 }
 
-static craft_code b64(struct craft_buf *out, const unsigned char *d, size_t n)
-{
-	size_t cap = 4 * ((n + 2) / 3) + 1;
-	unsigned char *tmp = malloc(cap);
-	int len;
-	craft_code rc;
-
-	if (!tmp)
-		return CRAFT_ENOMEM;
-	len = EVP_EncodeBlock(tmp, d, (int)n);
-	rc = craft_buf_add(out, tmp, (size_t)len);
-	free(tmp);
-	return rc;
-}
-
 static craft_code write_file(const char *path, const char *data, size_t n, int mode,
                              struct craft_err *err)
 {
@@ -1195,7 +1181,7 @@ static craft_code generate_key(const char *path, const char *comment, struct cra
 	{
 		struct craft_buf enc = CRAFT_BUF_INIT(8192);
 
-		rc = b64(&enc, (const unsigned char *)blob.data, blob.len);
+		rc = craft_base64_add(&enc, blob.data, blob.len);
 		rc = rc ? rc : craft_buf_addstr(&file, "-----BEGIN OPENSSH PRIVATE KEY-----\n");
 		s = craft_buf_str(&enc);
 		for (size_t off = 0; !rc && off < enc.len; off += 70) {
@@ -1205,10 +1191,12 @@ static craft_code generate_key(const char *path, const char *comment, struct cra
 			rc = rc ? rc : craft_buf_addch(&file, '\n');
 		}
 		rc = rc ? rc : craft_buf_addstr(&file, "-----END OPENSSH PRIVATE KEY-----\n");
+		if (enc.data)
+			OPENSSL_cleanse(enc.data, enc.len);
 		craft_buf_release(&enc);
 	}
 	rc = rc ? rc : craft_buf_addstr(&pub, "ssh-ed25519 ");
-	rc = rc ? rc : b64(&pub, (const unsigned char *)pubblob.data, pubblob.len);
+	rc = rc ? rc : craft_base64_add(&pub, pubblob.data, pubblob.len);
 	rc = rc ? rc : craft_buf_printf(&pub, " %s\n", comment);
 	if (rc) {
 		rc = craft_err_set(err, rc, "cannot encode the generated key");

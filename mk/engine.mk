@@ -4,7 +4,7 @@
 
 FUZZ_CC ?= clang
 fuzz-config: $(BUILD)/fuzz/config
-$(BUILD)/fuzz/config: tests/fuzz/config/fuzz_config.c lib/config.c lib/core/buf.c lib/core/env.c lib/core/error.c lib/core/fs.c | $(BUILD)/.deps
+$(BUILD)/fuzz/config: tests/fuzz/config/fuzz_config.c lib/config.c lib/core/base64.c lib/core/buf.c lib/core/env.c lib/core/error.c lib/core/fs.c | $(BUILD)/.deps
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(CPPFLAGS) $(PKG_CFLAGS) -o $@ $^ $(PKG_LIBS)
 

@@ -7,56 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/base64.h"
 #include "core/buf.h"
-
-/* Base64 decode (standard alphabet, padding optional). Returns the length,
- * or -1 on malformed input. out must hold 3 * (strlen / 4 + 1) bytes. */
-static long b64_decode(const char *in, size_t inlen, unsigned char *out)
-{
-	char *tmp;
-	size_t padded = (inlen + 3) / 4 * 4;
-	int n, pad = 0;
-
-	if (inlen == 0)
-		return 0;
-	tmp = malloc(padded + 1);
-	if (!tmp)
-		return -1;
-	memcpy(tmp, in, inlen);
-	for (size_t i = inlen; i < padded; i++)
-		tmp[i] = '=';
-	tmp[padded] = '\0';
-	if (inlen % 4 == 1) {
-		free(tmp);
-		return -1;
-	}
-	n = EVP_DecodeBlock(out, (const unsigned char *)tmp, (int)padded);
-	if (n >= 0) {
-		if (padded >= 1 && tmp[padded - 1] == '=')
-			pad++;
-		if (padded >= 2 && tmp[padded - 2] == '=')
-			pad++;
-	}
-	free(tmp);
-	return n < 0 ? -1 : (long)n - pad;
-}
-
-static void b64_encode_nopad(const unsigned char *in, size_t len, char *out, size_t outlen)
-{
-	unsigned char tmp[256];
-	int n;
-
-	if (len > 180 || outlen < 4 * ((len + 2) / 3) + 1) {
-		if (outlen)
-			out[0] = '\0';
-		return;
-	}
-	n = EVP_EncodeBlock(tmp, in, (int)len);
-	while (n > 0 && tmp[n - 1] == '=')
-		n--;
-	memcpy(out, tmp, (size_t)n);
-	out[n] = '\0';
-}
 
 void craft_ssh_fingerprint(const unsigned char *blob, size_t len, char out[CRAFT_SSH_FP_MAX])
 {
@@ -68,7 +20,13 @@ void craft_ssh_fingerprint(const unsigned char *blob, size_t len, char out[CRAFT
 		out[7] = '\0';
 		return;
 	}
-	b64_encode_nopad(md, mdlen, out + 7, CRAFT_SSH_FP_MAX - 7);
+	/* SHA-256 takes 44 characters; the check keeps a longer digest from
+	 * writing past out. */
+	if (craft_base64_encoded_len(mdlen) + 1 > CRAFT_SSH_FP_MAX - 7) {
+		out[7] = '\0';
+		return;
+	}
+	craft_base64_encode_to(out + 7, md, mdlen, CRAFT_BASE64_NOPAD);
 }
 
 int craft_ssh_blob_type(const unsigned char *blob, size_t len, char *out, size_t outlen)
@@ -112,7 +70,7 @@ static craft_code decode_key_text(const char *text, unsigned char **blob, size_t
 	const char *p = text, *tok, *b64;
 	size_t toklen, b64len;
 	char want[64] = "";
-	long n;
+	craft_code rc;
 
 	while (*p == ' ' || *p == '\t')
 		p++;
@@ -137,17 +95,16 @@ static craft_code decode_key_text(const char *text, unsigned char **blob, size_t
 	}
 	if (b64len == 0 || b64len > 16384)
 		return craft_err_set(err, CRAFT_EPARSE, "no key data");
-	*blob = malloc(b64len / 4 * 3 + 6);
-	if (!*blob)
-		return craft_err_set(err, CRAFT_ENOMEM, "out of memory");
-	n = b64_decode(b64, b64len, *blob);
-	if (n <= 0 || craft_ssh_blob_type(*blob, (size_t)n, type, typelen) != 0 ||
+	rc = craft_base64_decode(blob, bloblen, b64, b64len, 0, err);
+	if (rc == CRAFT_ENOMEM)
+		return rc;
+	if (rc || *bloblen == 0 || craft_ssh_blob_type(*blob, *bloblen, type, typelen) != 0 ||
 	    (want[0] && strcmp(want, type) != 0)) {
 		free(*blob);
 		*blob = NULL;
+		*bloblen = 0;
 		return craft_err_set(err, CRAFT_EPARSE, "malformed host key '%.40s'", text);
 	}
-	*bloblen = (size_t)n;
 	return CRAFT_OK;
 }
 
@@ -427,16 +384,18 @@ static int hashed_match(const char *pat, size_t patlen, const char *name)
 	unsigned char salt[64], want[64], got[EVP_MAX_MD_SIZE];
 	unsigned int gotlen = 0;
 	const char *s = pat + 3, *bar;
-	long saltlen, wantlen;
+	size_t saltlen = 0, wantlen = 0;
 
 	if (patlen < 4 || memcmp(pat, "|1|", 3) != 0)
 		return 0;
 	bar = memchr(s, '|', patlen - 3);
 	if (!bar || (size_t)(bar - s) > 80 || (size_t)(pat + patlen - bar - 1) > 80)
 		return 0;
-	saltlen = b64_decode(s, (size_t)(bar - s), salt);
-	wantlen = b64_decode(bar + 1, (size_t)(pat + patlen - bar - 1), want);
-	if (saltlen <= 0 || wantlen != 20)
+	/* 80 characters decode to at most 60 bytes: salt and want hold them. */
+	if (craft_base64_decode_to(salt, &saltlen, s, (size_t)(bar - s), 0, NULL) ||
+	    craft_base64_decode_to(want, &wantlen, bar + 1, (size_t)(pat + patlen - bar - 1), 0,
+	                           NULL) ||
+	    saltlen == 0 || wantlen != 20)
 		return 0;
 	if (!HMAC(EVP_sha1(), salt, (int)saltlen, (const unsigned char *)name, strlen(name), got,
 	          &gotlen))
@@ -616,22 +575,12 @@ craft_code craft_ssh_known_line(const char *host, int port, const unsigned char 
 {
 	struct craft_buf b = CRAFT_BUF_INIT(65536);
 	char name[600], type[64];
-	unsigned char *b64;
-	int n;
 
 	if (craft_ssh_blob_type(key_blob, key_len, type, sizeof(type)) != 0)
 		return craft_err_set(err, CRAFT_EPARSE, "malformed host key");
-	b64 = malloc(4 * ((key_len + 2) / 3) + 1);
-	if (!b64)
-		return craft_err_set(err, CRAFT_ENOMEM, "out of memory");
-	n = EVP_EncodeBlock(b64, key_blob, (int)key_len);
 	host_key_name(host, port, name, sizeof(name));
-	if (n < 0 || craft_buf_printf(&b, "%s %s %s", name, type, (const char *)b64)) {
-		free(b64);
-		craft_buf_release(&b);
+	if (craft_buf_printf(&b, "%s %s ", name, type) || craft_base64_add(&b, key_blob, key_len))
 		return craft_err_set(err, CRAFT_ENOMEM, "out of memory");
-	}
-	free(b64);
 	*out = craft_buf_detach(&b, NULL);
 	return *out ? CRAFT_OK : craft_err_set(err, CRAFT_ENOMEM, "out of memory");
 }

@@ -7,7 +7,6 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <openssl/evp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -18,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/base64.h"
 #include "core/env.h"
 
 struct craft_ssh {
@@ -366,11 +366,10 @@ static craft_code verify_host(struct craft_ssh *s, const struct craft_ssh_target
 	}
 	if (t->pin) {
 		char keyline[16384];
-		char *b64 = malloc(4 * ((keylen + 2) / 3) + 1);
+		char *b64 = craft_base64_encode(key, keylen, 0);
 
 		if (!b64)
 			return craft_err_set(err, CRAFT_ENOMEM, "out of memory");
-		EVP_EncodeBlock((unsigned char *)b64, key, (int)keylen);
 		snprintf(keyline, sizeof(keyline), "%s %s", s->keytype, b64);
 		free(b64);
 		rc = t->pin(t->pin_userdata, s->host, s->port, s->fingerprint, keyline, err);
@@ -410,27 +409,18 @@ static void known_types(const struct craft_ssh_target *t, const char *host, int 
 
 /* The decoded body of an OpenSSH-format private key in text ("openssh-key-v1"
  * and on), or NULL when there is none. *n is its length; the caller frees. */
-static unsigned char *openssh_key_blob(const char *text, int *n)
+static unsigned char *openssh_key_blob(const char *text, size_t *n)
 {
 	const char *begin = strstr(text, "-----BEGIN OPENSSH PRIVATE KEY-----");
 	const char *end = begin ? strstr(begin, "-----END OPENSSH PRIVATE KEY-----") : NULL;
-	struct craft_buf b64 = CRAFT_BUF_INIT(1 << 20);
 	unsigned char *raw = NULL;
 
-	*n = -1;
+	*n = 0;
 	if (!end)
 		return NULL;
-	for (const char *p = begin + 35; p < end; p++)
-		if (*p != '\n' && *p != '\r' && *p != ' ')
-			(void)craft_buf_addch(&b64, *p);
-	raw = malloc(b64.len + 4);
-	if (raw)
-		*n = EVP_DecodeBlock(raw, (const unsigned char *)craft_buf_str(&b64), (int)b64.len);
-	craft_buf_release(&b64);
-	if (raw && *n < 0) {
-		free(raw);
-		raw = NULL;
-	}
+	begin += 35;
+	if (craft_base64_decode(&raw, n, begin, (size_t)(end - begin), CRAFT_BASE64_SPACE, NULL))
+		return NULL;
 	return raw;
 }
 
@@ -441,7 +431,8 @@ static int key_is_rsa(const char *path)
 	struct craft_buf text = CRAFT_BUF_INIT(1 << 20);
 	const char *t;
 	unsigned char *raw;
-	int rsa = 0, n;
+	size_t n;
+	int rsa = 0;
 
 	if (craft_buf_read_file(&text, path, NULL) != CRAFT_OK)
 		return 0;
@@ -450,7 +441,7 @@ static int key_is_rsa(const char *path)
 		rsa = 1;
 	} else if ((raw = openssh_key_blob(t, &n)) != NULL) {
 		/* The first key's public blob starts with its type name. */
-		for (int i = 0; i + 11 < n && i < 256; i++)
+		for (size_t i = 0; i + 11 < n && i < 256; i++)
 			if (memcmp(raw + i, "\0\0\0\7ssh-rsa", 11) == 0)
 				rsa = 1;
 		free(raw);
@@ -1285,7 +1276,7 @@ craft_code craft_ssh_key_encrypted(const char *path, int *encrypted, struct craf
 	struct craft_buf text = CRAFT_BUF_INIT(1 << 20);
 	const char *t;
 	unsigned char *raw;
-	int n;
+	size_t n;
 	craft_code rc;
 
 	*encrypted = 0;
