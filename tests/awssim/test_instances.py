@@ -214,6 +214,15 @@ class InstanceTest(NetworkTest):
         keys = re.search(r"-----BEGIN SSH HOST KEY KEYS-----\r?\n(.*?)"
                          r"-----END SSH HOST KEY KEYS-----", text, re.S).group(1)
         self.assertEqual(len(keys.strip().splitlines()), 3)
+        # a console that never shows the keys (as some implementations do)
+        self.sim.control("POST", "faults", {"console_keys": False})
+        try:
+            text = base64.b64decode(self.ok("GetConsoleOutput", InstanceId=iid)["Output"]).decode()
+        finally:
+            self.sim.control("POST", "faults", {"console_keys": True})
+        self.assertIn("cloud-init", text)
+        self.assertNotIn("SSH HOST KEY", text)
+        self.assertNotIn("ssh-ed25519", text)
 
     def test_elastic_ips(self):
         iid = self.launch(self.sub)

@@ -5,6 +5,7 @@ import threading
 import time
 
 from simclient import Sim, SimTest
+from test_network import ssh_pubkey
 
 
 class ConsistencyTest(SimTest):
@@ -145,6 +146,34 @@ class FaultTest(SimTest):
         runs = [c for c in calls if c["action"] == "RunInstances"]
         self.assertEqual(runs[0].get("applied"), True)
         self.assertEqual(runs[1]["params"]["ClientToken"], "lost-response-1")
+
+    def test_ignored_call_answers_success_and_changes_nothing(self):
+        pub = ssh_pubkey("ed25519")[0]
+        kid = self.ok("ImportKeyPair", KeyName="liar", PublicKeyMaterial=pub.encode())["KeyPairId"]
+        self.sim.control("POST", "faults", {"script": [
+            {"action": "DeleteKeyPair", "ignore": True, "count": 1}]})
+        r = self.ok("DeleteKeyPair", KeyPairId=kid)
+        self.assertTrue(r.get("Return", True))
+        self.assertEqual(len(self.ok("DescribeKeyPairs", KeyPairIds=[kid])["KeyPairs"]), 1)
+        _, calls = self.sim.control("GET", "calls")
+        self.assertEqual([c.get("ignored") for c in calls if c["action"] == "DeleteKeyPair"],
+                         [True])
+        self.ok("DeleteKeyPair", KeyPairId=kid)  # count spent: this one deletes
+        self.fails("DescribeKeyPairs", "InvalidKeyPair.NotFound", KeyPairIds=[kid])
+
+    def test_md5_key_fingerprints(self):
+        pub = ssh_pubkey("ed25519")[0]
+        kid = self.ok("ImportKeyPair", KeyName="md5", PublicKeyMaterial=pub.encode())["KeyPairId"]
+        sha = self.ok("DescribeKeyPairs", KeyPairIds=[kid])["KeyPairs"][0]["KeyFingerprint"]
+        self.sim.control("POST", "faults", {"key_fingerprint": "md5"})
+        try:
+            md5 = self.ok("DescribeKeyPairs", KeyPairIds=[kid])["KeyPairs"][0]["KeyFingerprint"]
+        finally:
+            self.sim.control("POST", "faults", {"key_fingerprint": "sha256"})
+        self.assertRegex(md5, r"^([0-9a-f]{2}:){15}[0-9a-f]{2}$")
+        self.assertNotEqual(md5, sha)
+        status, _ = self.sim.control("POST", "faults", {"key_fingerprint": "sha1"})
+        self.assertEqual(status, 400)
 
 
 class LatencyTest(SimTest):

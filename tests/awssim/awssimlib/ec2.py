@@ -193,6 +193,11 @@ class Sim:
         self.hosts_dir = tempfile.mkdtemp(prefix=f"awssim-hosts-{os.getpid()}-")
         self.ip_counter = 1
         self.eip_counter = 0
+        # Fault settings that imitate other EC2 implementations (see the
+        # README's /_awssim/faults): a console that never shows the host
+        # keys, key fingerprints in MD5 colon-hex.
+        self.quiet_console = False
+        self.md5_fingerprints = False
         self.reset()
 
     # ------------------------------------------------------------ lifecycle
@@ -1374,8 +1379,12 @@ class Sim:
     # ================================================================ keys
 
     def view_key(self, k, include_public=False):
+        fp = k["_fingerprint"]
+        if self.md5_fingerprints:
+            blob = base64.b64decode(k["_public"].split()[1])
+            fp = ":".join(f"{b:02x}" for b in hashlib.md5(blob).digest())
         out = {"KeyPairId": k["KeyPairId"], "KeyName": k["KeyName"],
-               "KeyFingerprint": k["_fingerprint"], "KeyType": k["_type"],
+               "KeyFingerprint": fp, "KeyType": k["_type"],
                "CreateTime": k["_created"], "Tags": tag_list(self.tags_of(k))}
         if include_public:
             out["PublicKey"] = k["_public"]
@@ -2412,7 +2421,8 @@ class Sim:
         host = i.get("_host")
         booted = i.get("_booted_at")
         if host is not None and booted is not None and host.error is None:
-            text = host.console_text(booted, i["_private_ip"])
+            text = host.console_text(booted, i["_private_ip"],
+                                     keys=not self.quiet_console)
             out["Output"] = base64.b64encode(text.encode()).decode()
         return out
 

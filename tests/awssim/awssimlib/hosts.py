@@ -139,7 +139,7 @@ class Host:
             log(f"{self.instance_id}: {self.error}")
         self.ready.set()
 
-    def console_text(self, boot_time, private_ip):
+    def console_text(self, boot_time, private_ip, keys=True):
         stamp = time.strftime("%b %e %H:%M:%S", time.gmtime(boot_time))
         pre = f"<14>{stamp} cloud-init: "
         out = [
@@ -150,18 +150,17 @@ class Host:
             f"{time.strftime('%a, %d %b %Y %H:%M:%S +0000', time.gmtime(boot_time))}.",
             f"[    4.300000] cloud-init[512]: ci-info: | ens5 | True | {private_ip} |",
             "[    6.100000] cloud-init[512]: Generating public/private rsa key pair.",
-            f"{pre}#############################################################",
-            f"{pre}-----BEGIN SSH HOST KEY FINGERPRINTS-----",
         ]
-        out += [pre + fp for fp in self.fingerprints]
+        if keys:  # else a console that has not shown (or never shows) them
+            out += [f"{pre}#############################################################",
+                    f"{pre}-----BEGIN SSH HOST KEY FINGERPRINTS-----"]
+            out += [pre + fp for fp in self.fingerprints]
+            out += [f"{pre}-----END SSH HOST KEY FINGERPRINTS-----",
+                    f"{pre}#############################################################",
+                    "-----BEGIN SSH HOST KEY KEYS-----"]
+            out += self.public_keys
+            out += ["-----END SSH HOST KEY KEYS-----"]
         out += [
-            f"{pre}-----END SSH HOST KEY FINGERPRINTS-----",
-            f"{pre}#############################################################",
-            "-----BEGIN SSH HOST KEY KEYS-----",
-        ]
-        out += self.public_keys
-        out += [
-            "-----END SSH HOST KEY KEYS-----",
             f"[    9.000000] cloud-init[700]: Cloud-init v. 24.1.3 finished at "
             f"{time.strftime('%a, %d %b %Y %H:%M:%S +0000', time.gmtime(boot_time + 9))}."
             " Datasource DataSourceEc2Local.  Up 9.00 seconds",

@@ -110,6 +110,12 @@ class App:
                 self.fault_rate = float(spec["fault_rate"])
             if "latency_ms" in spec:
                 self.opts.latency_ms = int(spec["latency_ms"])
+            if "console_keys" in spec:
+                self.sim.quiet_console = not bool(spec["console_keys"])
+            if "key_fingerprint" in spec:
+                if spec["key_fingerprint"] not in ("sha256", "md5"):
+                    raise ValueError("key_fingerprint must be sha256 or md5")
+                self.sim.md5_fingerprints = spec["key_fingerprint"] == "md5"
             if "seed" in spec or not hasattr(self, "fault_rng"):
                 self.fault_rng = random.Random(spec.get("seed"))
             if "script" in spec:
@@ -121,23 +127,35 @@ class App:
                                    "message": s.get("message",
                                                     "An internal error has occurred"),
                                    "count": int(s.get("count", 1)),
-                                   "after": bool(s.get("after", False))})
+                                   "after": bool(s.get("after", False)),
+                                   "ignore": bool(s.get("ignore", False))})
                 self.script = script
 
     def after_fault_for(self, action):
         """A scripted fault answered after the call took effect."""
         with self.fault_lock:
             for s in self.script:
-                if s["after"] and s["count"] > 0 and s["action"] in ("*", action):
+                if (s["after"] and not s["ignore"] and s["count"] > 0
+                        and s["action"] in ("*", action)):
                     s["count"] -= 1
                     return AwsError(s["code"], s["message"], s["status"],
                                     sender=s["status"] < 500)
         return None
 
+    def ignored(self, action):
+        """A scripted lie: the call answers success and changes nothing."""
+        with self.fault_lock:
+            for s in self.script:
+                if s["ignore"] and s["count"] > 0 and s["action"] in ("*", action):
+                    s["count"] -= 1
+                    return True
+        return False
+
     def fault_for(self, action, service):
         with self.fault_lock:
             for s in self.script:
-                if not s["after"] and s["count"] > 0 and s["action"] in ("*", action):
+                if (not s["after"] and not s["ignore"] and s["count"] > 0
+                        and s["action"] in ("*", action)):
                     s["count"] -= 1
                     return AwsError(s["code"], s["message"], s["status"],
                                     sender=s["status"] < 500)
@@ -339,7 +357,12 @@ class App:
             with self.sim.lock:
                 reg = self.sim.region(region) if service == "ec2" else None
                 ctx = Context(action, service, region, principal, reg)
-                data = handler(ctx, args)
+                if self.ignored(action):
+                    entry["ignored"] = True
+                    members = op_model.output_shape.members if op_model.output_shape else {}
+                    data = {"Return": True} if "Return" in members else {}
+                else:
+                    data = handler(ctx, args)
                 out = protocol.encode_response(service, op_model, data, rid)
             late = self.after_fault_for(action)
             if late is not None:
