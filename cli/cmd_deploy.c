@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 #include <openssl/evp.h>
 
@@ -207,7 +208,16 @@ static craft_code console_keys(struct cli_ctx *ctx, struct cli_target *tg, int t
 			craft_report(&ctx->reporter, &ev);
 			next_report = craft_now_ms() + 10000;
 		}
-		sleep(5);
+		/* Ctrl-C or SIGTERM ends the wait within a tenth of a second. */
+		for (int i = 0; i < 50 && !*cli_stack_cancel_flag(); i++) {
+			struct timespec ts = { 0, 100000000L };
+
+			nanosleep(&ts, NULL);
+		}
+		if (*cli_stack_cancel_flag())
+			return craft_err_set(err, CRAFT_EINTR,
+			                     "interrupted while waiting for the console of %s",
+			                     tg->inst.id);
 	}
 }
 
@@ -237,7 +247,7 @@ static craft_code pin_instance_key(void *ud, const char *host, int port, const c
 /* The stack's provisioned instance as the target, its host key checked
  * against the pinned one, or on first contact against its console. */
 static craft_code instance_target(struct cli_ctx *ctx, struct cli_target *tg, int timeout_s,
-                                  struct craft_err *err)
+                                  unsigned flags, struct craft_err *err)
 {
 	craft_code rc;
 
@@ -256,8 +266,10 @@ static craft_code instance_target(struct cli_ctx *ctx, struct cli_target *tg, in
 		                     tg->inst.address[0] ? "" : " and has no address");
 	tg->host = xstrdup(tg->inst.address);
 	tg->reporter = &ctx->reporter;
-	tg->ssh.pin = pin_instance_key;
-	tg->ssh.pin_userdata = tg;
+	if (!(flags & CLI_TARGET_READONLY)) { /* status never writes a tag or the cache */
+		tg->ssh.pin = pin_instance_key;
+		tg->ssh.pin_userdata = tg;
+	}
 	if (tg->expected.n)
 		return CRAFT_OK; /* --host-key given */
 	if (tg->inst.host_key[0]) {
@@ -277,6 +289,12 @@ static craft_code instance_target(struct cli_ctx *ctx, struct cli_target *tg, in
 		return CRAFT_OK;
 	}
 	tg->pin_needed = 1;
+	tg->never_contacted = 1;
+	/* Only deploy (and ssh, on the user's request) makes first contact: a
+	 * read-only command answers at once instead of waiting minutes for a
+	 * console that may not show the keys yet. */
+	if (flags & CLI_TARGET_READONLY)
+		return CRAFT_OK;
 	rc = console_keys(ctx, tg, timeout_s, err);
 	if (!rc) {
 		char desc[1024];
@@ -297,7 +315,7 @@ static void on_cancel(int sig)
 	target_cancel = 1;
 }
 
-int cli_target_setup(struct cli_ctx *ctx, struct cli_target *tg)
+int cli_target_setup(struct cli_ctx *ctx, struct cli_target *tg, unsigned flags)
 {
 	struct craft_config_overrides ov = { ctx->stack, ctx->region };
 	const char *host = cli_opt_str(ctx, "host");
@@ -306,6 +324,7 @@ int cli_target_setup(struct cli_ctx *ctx, struct cli_target *tg)
 	int nfps = cli_opt_list(ctx, "host-key", &fps);
 	const struct craft_config *cfg;
 	struct craft_err err;
+	char *generated = NULL;
 	int rc;
 
 	memset(tg, 0, sizeof(*tg));
@@ -337,7 +356,9 @@ int cli_target_setup(struct cli_ctx *ctx, struct cli_target *tg)
 		cfg = tg->cfg;
 		tg->host = xstrdup(host);
 	} else {
-		rc = cli_stack_open(ctx, &tg->stack, CLI_STACK_KEY);
+		/* A read-only command never generates the stack's key. */
+		rc = cli_stack_open(ctx, &tg->stack,
+		                    (flags & CLI_TARGET_READONLY) ? 0 : CLI_STACK_KEY);
 		if (rc)
 			return rc;
 		tg->have_stack = 1;
@@ -345,12 +366,26 @@ int cli_target_setup(struct cli_ctx *ctx, struct cli_target *tg)
 		/* A new instance may still be booting: its sshd and console come late. */
 		if (!tg->ssh.connect_timeout_s)
 			tg->ssh.connect_timeout_s = 300;
-		if (instance_target(ctx, tg, tg->ssh.connect_timeout_s, &err))
+		if (instance_target(ctx, tg, tg->ssh.connect_timeout_s, flags, &err))
 			return cli_fail(ctx, &err);
+		if (tg->never_contacted && (flags & CLI_TARGET_READONLY))
+			return 0;
+		if (!cfg->ssh_key && cfg->ssh_key_generated &&
+		    craft_config_generated_key_path(&generated, cfg->stack, &err) == CRAFT_OK &&
+		    access(generated, F_OK) != 0) {
+			free(generated);
+			generated = NULL;
+		}
 	}
 	tg->user = xstrdup(cli_opt_str(ctx, "user") ? cli_opt_str(ctx, "user") : cfg->ssh_user);
-	tg->identity = expand_home(cli_opt_str(ctx, "identity") ? cli_opt_str(ctx, "identity")
-	                                                        : cfg->ssh_key);
+	if (cli_opt_str(ctx, "identity")) {
+		tg->identity = expand_home(cli_opt_str(ctx, "identity"));
+		free(generated);
+	} else if (generated) { /* read-only: the stack's generated key, if it exists */
+		tg->identity = generated;
+	} else {
+		tg->identity = expand_home(cfg->ssh_key);
+	}
 	if (!tg->ssh.port)
 		tg->ssh.port = cfg->ssh_port;
 	/* The compose file is relative to the stack file's directory. */
@@ -546,7 +581,7 @@ int cmd_deploy(struct cli_ctx *ctx)
 	if (cli_parse_seconds(ctx, "health-timeout", 1, 86400, &health) ||
 	    cli_parse_seconds(ctx, "lock-timeout", 1, 86400 * 30, &lock))
 		return 2;
-	rc = cli_target_setup(ctx, &tg);
+	rc = cli_target_setup(ctx, &tg, 0);
 	if (rc) {
 		cli_target_release(&tg);
 		return rc;

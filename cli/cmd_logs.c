@@ -23,7 +23,14 @@ int cmd_logs(struct cli_ctx *ctx)
 	if (tail && (strtol(tail, &end, 10) < 0 || !end || *end || !*tail))
 		return cli_usage_error("--tail must be a number of lines (got '%s')", tail);
 	craft_err_init(&err);
-	rc = cli_target_setup(ctx, &tg);
+	rc = cli_target_setup(ctx, &tg, CLI_TARGET_READONLY);
+	if (!rc && tg.never_contacted) {
+		craft_err_set(&err, CRAFT_EDEPLOY,
+		              "instance %s of stack '%s' is not deployed yet (no host key pinned): "
+		              "run 'craftctl deploy' first",
+		              tg.inst.id, tg.stack.cfg->stack);
+		rc = cli_fail(ctx, &err);
+	}
 	if (rc) {
 		cli_target_release(&tg);
 		return rc;

@@ -22,7 +22,7 @@ int cmd_ssh(struct cli_ctx *ctx)
 	craft_code code;
 
 	craft_err_init(&err);
-	rc = cli_target_setup(ctx, &tg);
+	rc = cli_target_setup(ctx, &tg, 0);
 	if (rc) {
 		cli_target_release(&tg);
 		return rc;

@@ -31,10 +31,10 @@ static void current_release(struct cli_ctx *ctx, char *out, size_t outlen)
 
 	snprintf(out, outlen, "unknown");
 	craft_err_init(&err);
-	if (cli_target_setup(ctx, &tg) != 0)
+	if (cli_target_setup(ctx, &tg, CLI_TARGET_READONLY) != 0)
 		goto done;
-	if (tg.pin_needed) {
-		snprintf(out, outlen, "none (never deployed: no host key pinned yet)");
+	if (tg.never_contacted) {
+		snprintf(out, outlen, "not deployed yet (no host key pinned)");
 		goto done;
 	}
 	tg.ssh.connect_timeout_s = 15;

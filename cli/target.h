@@ -30,14 +30,19 @@ struct cli_target {
 	int have_stack;
 	struct craft_infra_instance inst;
 	int pin_needed;
+	int never_contacted; /* no host key pinned anywhere: never deployed to */
 	const struct craft_reporter *reporter;
 };
 
 /* Fills tg from the options and the stack file; with --host the stack
  * file alone, else the stack's instance found in AWS (its pinned host key,
  * or on first contact the keys its console shows, pinned once seen).
+ * CLI_TARGET_READONLY (status, logs): no first contact and no key
+ * generated; an instance with no pinned key returns 0 at once with
+ * never_contacted set and the rest of tg unfilled.
  * Returns 0 or the exit status after printing why. Release tg either way. */
-int cli_target_setup(struct cli_ctx *ctx, struct cli_target *tg);
+#define CLI_TARGET_READONLY 0x1
+int cli_target_setup(struct cli_ctx *ctx, struct cli_target *tg, unsigned flags);
 void cli_target_release(struct cli_target *tg);
 
 int cli_deploy_run(struct cli_ctx *ctx, const struct craft_ssh_target *t,
