@@ -166,6 +166,9 @@ static const struct man_env man_env[] = {
 	  "the passphrase of an encrypted SSH key (else it is asked on a terminal)" },
 	{ "\\fBCRAFTCTL_SSH_KEEPALIVE\\fR",
 	  "seconds between SSH keepalives while a remote step is silent (default 15)" },
+	{ "\\fBCRAFTCTL_DESTROY_SETTLE_S\\fR",
+	  "how long destroy waits for deleted resources to disappear before it names\n"
+	  "what is left and fails (default 30)" },
 	{ "\\fBCRAFTCTL_CHECKIP_URL\\fR",
 	  "where ssh_from: auto looks up the caller's address (default\n"
 	  "https://checkip.amazonaws.com)" },

@@ -82,7 +82,8 @@ const struct cli_command cli_commands[] = {
 	  "then the instance's address, the SSH command and URL, and how many resources\n"
 	  "drifted from the stack file (what 'provision' would change). For a running\n"
 	  "instance it then shows the release it serves (over SSH, only once a deploy\n"
-	  "has pinned its host key) and the answer of deploy.health_path.\n"
+	  "has pinned its host key: status never waits for a first contact, and says\n"
+	  "'not deployed yet' at once) and the answer of deploy.health_path.\n"
 	  "Environment: CRAFTCTL_CHECKIP_URL, as for plan.",
 	  NULL },
 	{ "destroy", cmd_destroy, 0, "delete every resource of the stack (asks unless --yes)", "",
@@ -90,8 +91,10 @@ const struct cli_command cli_commands[] = {
 	  "for the instance to terminate, retries DependencyViolation, releases the\n"
 	  "Elastic IP, deletes the key pair and (if craftctl generated it) the stack's\n"
 	  "key. Never touches anything without the stack's tag. Asks for confirmation\n"
-	  "on a terminal; without one, --yes is required (exit 2). Destroying a stack\n"
-	  "that has nothing left is a successful no-op.",
+	  "on a terminal; without one, --yes is required (exit 2). Then it looks again:\n"
+	  "anything still tagged with the stack after CRAFTCTL_DESTROY_SETTLE_S seconds\n"
+	  "(default 30, for deletes AWS applies late) is named with its id, exit 1.\n"
+	  "Destroying a stack that has nothing left is a successful no-op.",
 	  NULL },
 	{ "deploy", cmd_deploy, 0,
 	  "deploy the stack to its instance, or to any SSH host with --host",

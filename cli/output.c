@@ -111,7 +111,7 @@ static void emit_human(const struct cli_ctx *ctx, const struct craft_event *ev)
 			color = "\033[31m";
 		else if (ev->action && strcmp(ev->action, "update") == 0)
 			color = "\033[33m";
-		fprintf(stderr, "  %s%-8s%s %-16s %-18s %s", paint(ctx, color),
+		fprintf(stderr, "  %s%-10s%s %-16s %-18s %s", paint(ctx, color),
 		        ev->action ? ev->action : "", reset, ev->res_kind ? ev->res_kind : "",
 		        ev->name ? ev->name : "", ev->id ? ev->id : "");
 		if (secs >= 0)

@@ -10,6 +10,7 @@
  */
 #include "infra/engine.h"
 
+#include <errno.h>
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 #include <pthread.h>
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "aws/client.h"
 #include "aws/http.h"
@@ -35,7 +37,6 @@
 #define NOTFOUND_WINDOW_MS 60000
 #define DEPVIOL_WINDOW_MS  600000
 #define WAIT_WINDOW_MS     900000
-#define TRANSIENT_RETRIES  6
 #define MAX_STEPS          12
 
 struct eng;
@@ -65,7 +66,8 @@ struct op {
 	/* the current call */
 	long long call_t0, wait_t0, last_note;
 	int transient;
-	int salt; /* RunInstances client token */
+	int effect; /* a changing call of this op succeeded */
+	int salt;   /* RunInstances client token */
 };
 
 struct eng {
@@ -155,20 +157,6 @@ static int is_depviol(const char *code)
 	       strcmp(code, "InvalidIPAddress.InUse") == 0 ||
 	       strcmp(code, "IncorrectInstanceState") == 0 ||
 	       strcmp(code, "InvalidInstanceID") == 0 || strcmp(code, "IncorrectState") == 0;
-}
-
-static int is_transient(const struct craft_aws_result *res)
-{
-	const char *c = res->err.aws_code;
-
-	if (res->code == CRAFT_ENET || res->code == CRAFT_ETIMEOUT)
-		return 1;
-	if (res->code != CRAFT_EAWS)
-		return 0;
-	return res->http_status >= 500 || strcmp(c, "RequestLimitExceeded") == 0 ||
-	       strcmp(c, "Throttling") == 0 || strcmp(c, "ThrottlingException") == 0 ||
-	       strcmp(c, "InternalError") == 0 || strcmp(c, "ServiceUnavailable") == 0 ||
-	       strcmp(c, "Unavailable") == 0 || strcmp(c, "RequestTimeout") == 0;
 }
 
 static long backoff(int attempt, long base, long cap)
@@ -286,6 +274,8 @@ static void set_id(struct op *o, const char *id)
 	}
 }
 
+static const char *const past[] = { "", "kept", "created", "updated", "replaced", "deleted" };
+
 static void op_fail(struct op *o, const struct craft_err *err)
 {
 	struct eng *e = o->e;
@@ -297,6 +287,10 @@ static void op_fail(struct op *o, const struct craft_err *err)
 		craft_err_prefix(&e->err, "%s %s %s", craft_action_name(r->action),
 		                 craft_kind_name(r->kind), r->name);
 	}
+	/* an earlier step took effect (a VPC made, then its attribute refused) */
+	if (!o->done && o->effect && r->kind != CRAFT_K_IMAGE)
+		report_res(e, r, past[r->action], craft_now_ms() - o->t0,
+		           "incomplete: a later step failed");
 	o->done = 1;
 }
 
@@ -324,13 +318,27 @@ static void op_ready(struct op *o)
 	}
 }
 
+/* An op stopped by another's failure (or by a signal) after its change took
+ * effect: what exists is still reported, so the output and --json events
+ * show the true state. */
+static void op_stopped(struct op *o)
+{
+	struct eng *e = o->e;
+	struct craft_res *r = &e->m->res[o->idx];
+
+	if (!o->done && o->started && o->effect && r->kind != CRAFT_K_IMAGE)
+		report_res(e, r, past[r->action], craft_now_ms() - o->t0,
+		           o->cur >= o->nsteps ? NULL
+		           : e->failed         ? "its remaining steps did not run: the run stopped "
+		                                 "at the first failure"
+		                               : "its remaining steps did not run: interrupted");
+	o->done = 1;
+}
+
 static void op_done(struct op *o)
 {
 	struct eng *e = o->e;
 	struct craft_res *r = &e->m->res[o->idx];
-	static const char *const past[] = {
-		"", "kept", "created", "updated", "replaced", "deleted"
-	};
 
 	o->done = 1;
 	if (r->kind != CRAFT_K_IMAGE)
@@ -419,6 +427,8 @@ static void on_result(void *ud, const struct craft_aws_result *res)
 	xmlNodePtr root = res->doc ? xmlDocGetRootElement(res->doc) : NULL;
 
 	if (res->code == CRAFT_OK) {
+		if (s->flags & CF_MUTATING)
+			o->effect = 1;
 		if ((s->flags & CF_MUTATING) && res->attempts > 1)
 			e->ambiguous = 1;
 		if (s->until) {
@@ -481,14 +491,21 @@ static void on_result(void *ud, const struct craft_aws_result *res)
 		craft_aws_timer(e->aws, backoff(o->transient, 300, 3000), resubmit, o);
 		return;
 	}
-	if (is_transient(res) && o->transient < TRANSIENT_RETRIES) {
-		o->transient++;
-		if (s->flags & CF_MUTATING)
+	/* Throttling, 5xx and transport failures were already retried by the
+	 * client, within its one budget per call (attempts, backoff, quota):
+	 * retrying them here again would multiply it. */
+	{
+		struct craft_err err = res->err;
+
+		if (res->attempts > 1)
+			craft_err_prefix(&err, "%s, %d attempts over %.1f s", s->action,
+			                 res->attempts, (double)(now - o->call_t0) / 1000.0);
+		else
+			craft_err_prefix(&err, "%s", s->action);
+		if ((s->flags & CF_MUTATING) && res->attempts > 1)
 			e->ambiguous = 1;
-		craft_aws_timer(e->aws, backoff(o->transient, 500, 5000), resubmit, o);
-		return;
+		op_fail(o, &err);
 	}
-	op_fail(o, &res->err);
 	schedule(e);
 }
 
@@ -500,7 +517,7 @@ static void run_step(struct op *o)
 	craft_code rc;
 
 	if (e->failed || cancelled(e->in)) {
-		o->done = 1;
+		op_stopped(o);
 		return;
 	}
 	if (o->cur >= o->nsteps) {
@@ -1115,7 +1132,10 @@ static void key_delete(struct op *o)
 {
 	struct step *s = add_step(o, "DeleteKeyPair", CF_MUTATING | CF_NOTFOUND_OK);
 
+	/* both: AWS takes either, and some implementations read only the name */
 	craft_query_add(&s->q, "KeyPairId", R(o)->id);
+	if (R(o)->have.key_name[0])
+		craft_query_add(&s->q, "KeyName", R(o)->have.key_name);
 }
 
 /* -- instance */
@@ -1823,8 +1843,18 @@ static void parse_keys(struct found *f, xmlNodePtr root)
 
 		if (!c)
 			continue;
+		const char *pub = craft_xml_path_text(x, "publicKey");
+		const char *fp = craft_xml_path_text(x, "keyFingerprint");
+
 		COPY(c->have.key_name, craft_xml_path_text(x, "keyName"));
-		COPY(c->have.key_fp, craft_xml_path_text(x, "keyFingerprint"));
+		/* The key itself is compared (its SHA-256, computed here), not the
+		 * fingerprint the service reports: implementations differ in its
+		 * format (MD5 colon-hex, SHA-256 base64), and a mismatch in format
+		 * alone would replace the key and with it the instance. */
+		if (pub && *pub)
+			craft_model_key_fingerprint(pub, c->have.key_fp, sizeof(c->have.key_fp));
+		else if (fp && !strchr(fp, ':'))
+			COPY(c->have.key_fp, fp);
 		COPY(c->state, "available");
 	}
 }
@@ -2175,6 +2205,8 @@ static craft_code discover(struct craft_infra *in, int wait_ip, int attrs, struc
 		stack_filter(&q, 1, in->cfg->stack);
 		if (strcmp(round1[i].action, "DescribeInstances") == 0)
 			craft_query_add_filter(&q, 2, "instance-state-name", states, 5);
+		if (strcmp(round1[i].action, "DescribeKeyPairs") == 0)
+			craft_query_add(&q, "IncludePublicKey", "true");
 		submit_discovery(f, round1[i].action, &q, round1[i].parse, 0);
 	}
 	craft_query_release(&q);
@@ -2562,6 +2594,26 @@ static craft_code rediscover(struct craft_infra *in, struct craft_err *err)
 	return CRAFT_OK;
 }
 
+/* After a failed apply: how much of the stack exists, counted from what
+ * discovery found and what this run made (the ids it was given). */
+static void report_stopped(struct craft_infra *in)
+{
+	int have = 0, want = 0;
+
+	for (int i = 0; i < in->m.ndesired; i++) {
+		const struct craft_res *r = &in->m.res[i];
+
+		if (r->kind == CRAFT_K_IMAGE)
+			continue;
+		want++;
+		have += r->found || r->id[0];
+	}
+	craft_logf(in->opts.reporter, CRAFT_LEVEL_WARN,
+	           "provision stopped: %d of the stack's %d resources exist; a re-run continues "
+	           "from there",
+	           have, want);
+}
+
 craft_code craft_infra_provision(struct craft_infra *in, struct craft_infra_outputs *out,
                                  struct craft_err *err)
 {
@@ -2618,8 +2670,10 @@ craft_code craft_infra_provision(struct craft_infra *in, struct craft_infra_outp
 	}
 	for (pass = 0; pass < 3; pass++) {
 		rc = apply(in, &e, pass == 0 ? counts : NULL, err);
-		if (rc)
+		if (rc) {
+			report_stopped(in);
 			goto done;
+		}
 		/* a create retried after an unclear failure may have made a twin:
 		 * look again and clean up, so one run converges */
 		if (!e.ambiguous)
@@ -2710,6 +2764,87 @@ int craft_infra_count_found(const struct craft_infra *in)
 	return n;
 }
 
+static int sleep_ms(const struct craft_infra *in, long ms)
+{
+	for (; ms > 0 && !cancelled(in); ms -= 100) {
+		struct timespec ts = { 0, (ms < 100 ? ms : 100) * 1000000L };
+
+		while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+			;
+	}
+	return cancelled(in);
+}
+
+/*
+ * A destroy does not trust the answers of its deletes: one more discovery
+ * must find nothing tagged with the stack. A delete that AWS applies
+ * eventually is waited for (CRAFTCTL_DESTROY_SETTLE_S, default 30 s) with
+ * backoff; what is still there then is named, with its id.
+ */
+static craft_code verify_gone(struct craft_infra *in, struct craft_err *err)
+{
+	long long t0 = craft_now_ms(), last_note = t0;
+	long window_ms = 30000, delay = 500;
+	const char *v = craft_env_get("CRAFTCTL_DESTROY_SETTLE_S");
+	craft_code rc;
+
+	if (v && *v) {
+		char *end = NULL;
+		long sec = strtol(v, &end, 10);
+
+		if (*end || sec < 0 || sec > 3600)
+			return craft_err_set(
+			        err, CRAFT_EUSAGE,
+			        "CRAFTCTL_DESTROY_SETTLE_S must be 0-3600 seconds (got "
+			        "'%s')",
+			        v);
+		window_ms = sec * 1000;
+	}
+	for (;;) {
+		char left[600] = "";
+		size_t len = 0;
+		int nleft = 0;
+		long long now;
+
+		rc = discover(in, 0, 0, err);
+		if (rc)
+			return craft_err_prefix(err, "checking that everything is gone");
+		for (int i = 0; i < in->m.n; i++) {
+			const struct craft_res *r = &in->m.res[i];
+
+			if (!r->found || !craft_kind_tagged(r->kind))
+				continue;
+			if (nleft++ < 6 && len < sizeof(left))
+				len += (size_t)snprintf(left + len, sizeof(left) - len,
+				                        "%s%s %s %s", len ? ", " : "",
+				                        craft_kind_name(r->kind), r->name, r->id);
+		}
+		if (nleft == 0)
+			return CRAFT_OK;
+		now = craft_now_ms();
+		if (now - t0 >= window_ms)
+			return craft_err_set(
+			        err, CRAFT_EAWS,
+			        "destroy is not complete: %d resource%s tagged "
+			        "craftctl:stack=%s still exist%s %.0f s after %s delete "
+			        "was answered with success: %s%s; run 'craftctl destroy' "
+			        "again, or delete %s in the AWS console",
+			        nleft, nleft == 1 ? "" : "s", in->cfg->stack, nleft == 1 ? "s" : "",
+			        (double)(now - t0) / 1000.0, nleft == 1 ? "its" : "their", left,
+			        nleft > 6 ? ", ..." : "", nleft == 1 ? "it" : "them");
+		if (now - last_note >= 10000) {
+			last_note = now;
+			craft_logf(in->opts.reporter, CRAFT_LEVEL_INFO,
+			           "  ... still waiting for %d deleted resource%s to go (%s)",
+			           nleft, nleft == 1 ? "" : "s", left);
+		}
+		if (sleep_ms(in, delay))
+			return craft_err_set(err, CRAFT_EINTR,
+			                     "interrupted: a re-run of destroy finishes the job");
+		delay = delay * 2 > 5000 ? 5000 : delay * 2;
+	}
+}
+
 craft_code craft_infra_destroy(struct craft_infra *in, int (*confirm)(void *ud, int count),
                                void *ud, int *deleted, struct craft_err *err)
 {
@@ -2748,6 +2883,9 @@ craft_code craft_infra_destroy(struct craft_infra *in, int (*confirm)(void *ud, 
 		goto done;
 	}
 	rc = apply(in, &e, NULL, err);
+	if (rc)
+		goto done;
+	rc = verify_gone(in, err);
 	if (rc)
 		goto done;
 	*deleted = n;
