@@ -12,6 +12,14 @@ TEST_SUITES += test-engine
 test-engine: $(BIN) $(BUILD)/tests/engine-instance-api $(BUILD)/fuzz/config
 	@tests/engine/test-engine.sh
 
+# The same engine against an EC2 that behaves as other implementations do
+# (a console without host keys, MD5 key fingerprints, an action that always
+# fails, a delete acknowledged but not done).
+TEST_SUITES += test-other-ec2
+.PHONY: test-other-ec2
+test-other-ec2: $(BIN)
+	@tests/engine/test-other-ec2.sh
+
 bench: $(BIN)
 	@tests/engine/bench.sh
 

@@ -7,6 +7,9 @@ Usage: simcheck.py ENDPOINT COMMAND [ARGS]
                                (keys: region, azs, type, image, ami, size,
                                voltype, cidr, ssh_cidr, http_port, tag)
   tagged STACK                 print how many live resources carry the stack's tag
+  ids STACK                    print the ids of the live resources tagged with the
+                               stack, one per line (volumes left out: they are
+                               the instance's, not resources of their own)
   ncalls                       print the number of calls logged so far
   mutations SINCE              print the changing (non-Describe) calls after SINCE
   lost SINCE                   print how many calls after SINCE took effect but
@@ -240,6 +243,22 @@ def tagged(ep, stack):
     return n
 
 
+ID_FIELDS = {"vpcs": "VpcId", "subnets": "SubnetId", "internet_gateways": "InternetGatewayId",
+             "route_tables": "RouteTableId", "security_groups": "GroupId",
+             "key_pairs": "KeyPairId", "instances": "InstanceId", "addresses": "AllocationId"}
+
+
+def ids(ep, stack):
+    out = []
+    for region in get(ep + "/_awssim/state").values():
+        for kind, field in ID_FIELDS.items():
+            for x in of_stack(region.get(kind, []), stack):
+                if kind == "instances" and x["State"]["Name"] == "terminated":
+                    continue
+                out.append(x[field])
+    return out
+
+
 def main():
     ep, cmd, args = sys.argv[1], sys.argv[2], sys.argv[3:]
     try:
@@ -247,6 +266,8 @@ def main():
             expect(ep, args[0], dict(a.split("=", 1) for a in args[1:]))
         elif cmd == "tagged":
             print(tagged(ep, args[0]))
+        elif cmd == "ids":
+            print("\n".join(ids(ep, args[0])))
         elif cmd == "ncalls":
             print(len(get(ep + "/_awssim/calls")))
         elif cmd == "mutations":
