@@ -178,7 +178,8 @@ int craft_ssh_fpset_contains(const struct craft_ssh_fpset *s, const char *fp)
 	return 0;
 }
 
-craft_code craft_ssh_fpset_add(struct craft_ssh_fpset *s, const char *fp, const char *type)
+craft_code craft_ssh_fpset_insert(struct craft_ssh_fpset *s, const char *fp, const char *type,
+                                  struct craft_err *err)
 {
 	char norm[CRAFT_SSH_FP_MAX];
 	char **nfp, **ntype;
@@ -188,21 +189,26 @@ craft_code craft_ssh_fpset_add(struct craft_ssh_fpset *s, const char *fp, const 
 	normalise_fp(fp, norm, sizeof(norm));
 	nfp = realloc(s->fp, (s->n + 1) * sizeof(*nfp));
 	if (!nfp)
-		return CRAFT_ENOMEM;
+		return craft_err_set(err, CRAFT_ENOMEM, "out of memory adding host key %s", norm);
 	s->fp = nfp;
 	ntype = realloc(s->type, (s->n + 1) * sizeof(*ntype));
 	if (!ntype)
-		return CRAFT_ENOMEM;
+		return craft_err_set(err, CRAFT_ENOMEM, "out of memory adding host key %s", norm);
 	s->type = ntype;
 	s->fp[s->n] = strdup(norm);
 	s->type[s->n] = type ? strdup(type) : NULL;
 	if (!s->fp[s->n] || (type && !s->type[s->n])) {
 		free(s->fp[s->n]);
 		free(s->type[s->n]);
-		return CRAFT_ENOMEM;
+		return craft_err_set(err, CRAFT_ENOMEM, "out of memory adding host key %s", norm);
 	}
 	s->n++;
 	return CRAFT_OK;
+}
+
+craft_code craft_ssh_fpset_add(struct craft_ssh_fpset *s, const char *fp, const char *type)
+{
+	return craft_ssh_fpset_insert(s, fp, type, NULL);
 }
 
 void craft_ssh_fpset_describe(const struct craft_ssh_fpset *s, char *out, size_t outlen)
@@ -259,7 +265,7 @@ static void console_fp_line(const char *line, struct craft_ssh_fpset *set)
 		bits--;
 	while (bits > line && isdigit((unsigned char)bits[-1]))
 		bits--;
-	(void)craft_ssh_fpset_add(set, fp, fp_type_from_label(line, bits));
+	(void)craft_ssh_fpset_insert(set, fp, fp_type_from_label(line, bits), NULL);
 }
 
 /* Finds "TYPE BASE64" on a key line; adds its fingerprint to set. */
@@ -285,7 +291,7 @@ static void console_key_line(const char *line, struct craft_ssh_fpset *set)
 			if (decode_key_text(tok, &blob, &len, type, sizeof(type), NULL) ==
 			    CRAFT_OK) {
 				craft_ssh_fingerprint(blob, len, fp);
-				(void)craft_ssh_fpset_add(set, fp, type);
+				(void)craft_ssh_fpset_insert(set, fp, type, NULL);
 				free(blob);
 			}
 			return;
@@ -302,6 +308,7 @@ craft_code craft_ssh_console_parse(const char *console, struct craft_ssh_fpset *
 	int have_fps = 0, have_keys = 0;
 	const char *p = console;
 	char line[4096];
+	craft_code rc = CRAFT_OK;
 
 	craft_ssh_fpset_init(&cur);
 	craft_ssh_fpset_init(&fps);
@@ -349,19 +356,13 @@ craft_code craft_ssh_console_parse(const char *console, struct craft_ssh_fpset *
 		return craft_err_set(err, CRAFT_ENOTFOUND,
 		                     "the console output has no complete SSH host key block yet");
 	}
-	for (size_t i = 0; i < fps.n; i++)
-		if (craft_ssh_fpset_add(out, fps.fp[i], fps.type[i]))
-			goto oom;
-	for (size_t i = 0; i < keys.n; i++)
-		if (craft_ssh_fpset_add(out, keys.fp[i], keys.type[i]))
-			goto oom;
+	for (size_t i = 0; !rc && i < fps.n; i++)
+		rc = craft_ssh_fpset_insert(out, fps.fp[i], fps.type[i], err);
+	for (size_t i = 0; !rc && i < keys.n; i++)
+		rc = craft_ssh_fpset_insert(out, keys.fp[i], keys.type[i], err);
 	craft_ssh_fpset_release(&fps);
 	craft_ssh_fpset_release(&keys);
-	return CRAFT_OK;
-oom:
-	craft_ssh_fpset_release(&fps);
-	craft_ssh_fpset_release(&keys);
-	return craft_err_set(err, CRAFT_ENOMEM, "out of memory");
+	return rc;
 }
 
 /* ---- known_hosts --------------------------------------------------------- */
@@ -556,7 +557,7 @@ enum craft_known_result craft_ssh_known_check(const char *text, const char *host
 				known = 1;
 				craft_ssh_fingerprint(blob, len, fp);
 				if (expected)
-					(void)craft_ssh_fpset_add(expected, fp, type);
+					(void)craft_ssh_fpset_insert(expected, fp, type, NULL);
 				if (types_out)
 					add_type(types_out, types_len, type);
 			}

@@ -2,6 +2,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "core/base64.h"
 #include "ssh/hostkey.h"
@@ -61,11 +63,94 @@ Test(hostkey, fpset_normalises_and_dedupes)
 	struct craft_ssh_fpset s;
 
 	craft_ssh_fpset_init(&s);
-	cr_assert_eq(craft_ssh_fpset_add(&s, ED_FP "=", "ssh-ed25519"), CRAFT_OK);
+	cr_assert_eq(craft_ssh_fpset_insert(&s, ED_FP "=", "ssh-ed25519", NULL), CRAFT_OK);
 	cr_assert_eq(craft_ssh_fpset_add(&s, ED_FP, NULL), CRAFT_OK);
 	cr_assert_eq(s.n, 1);
 	cr_assert(craft_ssh_fpset_contains(&s, ED_FP));
 	cr_assert_not(craft_ssh_fpset_contains(&s, EC_FP));
+	craft_ssh_fpset_release(&s);
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+
+/* Blocks kept until hoard_release, linked through their first bytes. */
+struct hoard {
+	struct hoard *next;
+};
+
+/*
+ * Leaves this (forked, per-test) process nothing to allocate: its address
+ * space is capped at what it uses now, then every block malloc can still
+ * hand out, from large to the smallest, goes into the hoard.
+ */
+static struct hoard *hoard_everything(struct rlimit *saved)
+{
+	static const size_t sizes[] = { 1 << 16, 1 << 10, 64, sizeof(struct hoard) };
+	struct hoard *h = NULL;
+	unsigned long pages = 0;
+	struct rlimit cap;
+	FILE *f = fopen("/proc/self/statm", "r");
+
+	cr_assert_not_null(f);
+	cr_assert_eq(fscanf(f, "%lu", &pages), 1);
+	fclose(f);
+	cr_assert_eq(getrlimit(RLIMIT_AS, saved), 0);
+	cap = *saved;
+	cap.rlim_cur = (rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE);
+	cr_assert_eq(setrlimit(RLIMIT_AS, &cap), 0);
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		struct hoard *b;
+
+		while ((b = malloc(sizes[i])) != NULL) {
+			b->next = h;
+			h = b;
+		}
+	}
+	return h;
+}
+
+static void hoard_release(struct hoard *h, const struct rlimit *saved)
+{
+	while (h) {
+		struct hoard *next = h->next;
+
+		free(h);
+		h = next;
+	}
+	setrlimit(RLIMIT_AS, saved);
+}
+
+/* Every non-OK return fills the detail: a caller that reports it (deploy's
+ * --host-key) otherwise prints "success" and fails. */
+Test(hostkey, fpset_insert_out_of_memory_fills_the_detail)
+{
+	struct craft_ssh_fpset s;
+	struct craft_err err;
+	struct rlimit saved;
+	struct hoard *h;
+	craft_code rc;
+
+#ifdef UNDER_ASAN
+	cr_skip_test("the address sanitizer's allocator does not run out the same way");
+#endif
+	craft_ssh_fpset_init(&s);
+	craft_err_init(&err);
+	h = hoard_everything(&saved);
+	rc = craft_ssh_fpset_insert(&s, ED_FP, "ssh-ed25519", &err);
+	hoard_release(h, &saved);
+	cr_assert_eq(rc, CRAFT_ENOMEM);
+	cr_assert_eq(err.code, CRAFT_ENOMEM);
+	cr_assert_str_eq(err.msg, "out of memory adding host key " ED_FP);
+	cr_assert_eq(s.n, 0, "a failed insert leaves the set as it was");
+	/* with memory back, the same insert works */
+	cr_assert_eq(craft_ssh_fpset_insert(&s, ED_FP, "ssh-ed25519", &err), CRAFT_OK);
+	cr_assert_eq(s.n, 1);
 	craft_ssh_fpset_release(&s);
 }
 
