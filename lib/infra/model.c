@@ -3,38 +3,22 @@
  */
 #include "infra/model.h"
 
+#include "infra/kind.h"
+
 #include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const struct {
-	const char *name;
-	int tagged;
-} kinds[CRAFT_K__COUNT] = {
-	[CRAFT_K_IMAGE] = { "image", 0 },
-	[CRAFT_K_VPC] = { "vpc", 1 },
-	[CRAFT_K_IGW] = { "internet_gateway", 1 },
-	[CRAFT_K_SUBNET] = { "subnet", 1 },
-	[CRAFT_K_RTB] = { "route_table", 1 },
-	[CRAFT_K_ROUTE] = { "route", 0 },
-	[CRAFT_K_RTB_ASSOC] = { "rtb_association", 0 },
-	[CRAFT_K_SG] = { "security_group", 1 },
-	[CRAFT_K_KEY] = { "key_pair", 1 },
-	[CRAFT_K_INSTANCE] = { "instance", 1 },
-	[CRAFT_K_EIP] = { "elastic_ip", 1 },
-	[CRAFT_K_EIP_ASSOC] = { "eip_association", 0 },
-};
-
 const char *craft_kind_name(enum craft_kind k)
 {
-	return (unsigned)k < CRAFT_K__COUNT ? kinds[k].name : "?";
+	return (unsigned)k < CRAFT_K__COUNT ? craft_kinds[k]->name : "?";
 }
 
 int craft_kind_tagged(enum craft_kind k)
 {
-	return (unsigned)k < CRAFT_K__COUNT && kinds[k].tagged;
+	return (unsigned)k < CRAFT_K__COUNT && craft_kinds[k]->tagged;
 }
 
 const char *craft_action_name(enum craft_action a)
