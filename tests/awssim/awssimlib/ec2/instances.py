@@ -26,6 +26,11 @@ TAG_RESOURCE_TYPES_RUN = {"instance", "volume", "network-interface",
                           "spot-instances-request", "elastic-gpu"}
 
 
+def user_initiated(t):
+    """The StateTransitionReason of a stop or terminate the caller asked for."""
+    return time.strftime("User initiated (%Y-%m-%d %H:%M:%S GMT)", time.gmtime(t))
+
+
 class InstanceOps:
     """EC2 handlers for instances."""
 
@@ -311,6 +316,24 @@ class InstanceOps:
                       KINDS["i"][2].format(", ".join(missing)))
         return out
 
+    def _transition(self, insts, moving, to, at_key, delay, by_user):
+        """Move the instances in a state of `moving` to `to`, due to end
+        `delay` s from now (at `at_key`); the Stop/Start/TerminateInstances
+        answer, an entry per instance, moved or not."""
+        out = []
+        t = now()
+        for i in insts:
+            prev = i["_state"]
+            if prev in moving:
+                i["_state"] = to
+                i[at_key] = t + delay
+                i["_reason"] = user_initiated(t) if by_user else ""
+            out.append({"InstanceId": i["InstanceId"],
+                        "PreviousState": {"Code": STATE_CODES[prev], "Name": prev},
+                        "CurrentState": {"Code": STATE_CODES[i["_state"]],
+                                         "Name": i["_state"]}})
+        return out
+
     def op_StopInstances(self, ctx, p):
         reg = ctx.reg
         insts = self._instances_for(reg, p["InstanceIds"])
@@ -322,19 +345,8 @@ class InstanceOps:
                 raise err("IncorrectInstanceState",
                           f"This instance '{i['InstanceId']}' is not in a state "
                           f"from which it can be stopped.")
-        out = []
-        t = now()
-        for i in insts:
-            prev = i["_state"]
-            if prev == "running":
-                i["_state"] = "stopping"
-                i["_stopped_at"] = t + self.opts.terminate_seconds
-                i["_reason"] = time.strftime(
-                    "User initiated (%Y-%m-%d %H:%M:%S GMT)", time.gmtime(t))
-            out.append({"InstanceId": i["InstanceId"],
-                        "PreviousState": {"Code": STATE_CODES[prev], "Name": prev},
-                        "CurrentState": {"Code": STATE_CODES[i["_state"]],
-                                         "Name": i["_state"]}})
+        out = self._transition(insts, ("running",), "stopping", "_stopped_at",
+                               self.opts.terminate_seconds, True)
         return {"StoppingInstances": out}
 
     def op_StartInstances(self, ctx, p):
@@ -345,18 +357,8 @@ class InstanceOps:
                 raise err("IncorrectInstanceState",
                           f"The instance '{i['InstanceId']}' is not in a state "
                           f"from which it can be started.")
-        out = []
-        t = now()
-        for i in insts:
-            prev = i["_state"]
-            if prev == "stopped":
-                i["_state"] = "pending"
-                i["_running_at"] = t + self.opts.boot_seconds
-                i["_reason"] = ""
-            out.append({"InstanceId": i["InstanceId"],
-                        "PreviousState": {"Code": STATE_CODES[prev], "Name": prev},
-                        "CurrentState": {"Code": STATE_CODES[i["_state"]],
-                                         "Name": i["_state"]}})
+        out = self._transition(insts, ("stopped",), "pending", "_running_at",
+                               self.opts.boot_seconds, False)
         return {"StartingInstances": out}
 
     def op_ModifyInstanceMetadataOptions(self, ctx, p):
@@ -594,38 +596,16 @@ class InstanceOps:
 
     def op_TerminateInstances(self, ctx, p):
         reg = ctx.reg
-        ids = p["InstanceIds"]
-        insts = []
-        missing = []
-        for iid in ids:
-            self.check_id("i", iid)
-            i = reg.instances.get(iid)
-            if i is None:
-                missing.append(iid)
-            else:
-                insts.append(i)
-        if missing:
-            raise err("InvalidInstanceID.NotFound",
-                      KINDS["i"][2].format(", ".join(missing)))
+        insts = self._instances_for(reg, p["InstanceIds"])
         for i in insts:
             if i["_disable_api_termination"] and i["_state"] != "terminated":
                 raise err("OperationNotPermitted",
                           f"The instance '{i['InstanceId']}' may not be terminated. "
                           f"Modify its 'disableApiTermination' instance attribute "
                           f"and try again.")
-        out = []
-        t = now()
-        for i in insts:
-            prev = i["_state"]
-            if prev not in ("shutting-down", "terminated"):
-                i["_state"] = "shutting-down"
-                i["_terminated_at"] = t + self.opts.terminate_seconds
-                i["_reason"] = time.strftime(
-                    "User initiated (%Y-%m-%d %H:%M:%S GMT)", time.gmtime(t))
-            out.append({"InstanceId": i["InstanceId"],
-                        "PreviousState": {"Code": STATE_CODES[prev], "Name": prev},
-                        "CurrentState": {"Code": STATE_CODES[i["_state"]],
-                                         "Name": i["_state"]}})
+        out = self._transition(insts, ("pending", "running", "stopping", "stopped"),
+                               "shutting-down", "_terminated_at",
+                               self.opts.terminate_seconds, True)
         return {"TerminatingInstances": out}
 
     def op_DescribeInstanceAttribute(self, ctx, p):
