@@ -9,12 +9,12 @@
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
-#include <openssl/evp.h>
 
 #include "cli/cli.h"
 #include "cli/target.h"
 #include "aws/client.h"
 #include "config.h"
+#include "core/base64.h"
 #include "core/buf.h"
 #include "core/env.h"
 #include "infra/engine.h"
@@ -131,31 +131,11 @@ static char *prompt_passphrase(const char *keyfile)
 /* GetConsoleOutput's base64 text, decoded (caller frees). */
 static char *decode_console(const char *b64)
 {
-	struct craft_buf clean = CRAFT_BUF_INIT(1 << 24);
-	unsigned char *out;
-	int n, pad = 0;
+	unsigned char *out = NULL;
+	size_t n = 0;
 
-	for (const char *p = b64; *p; p++)
-		if (*p != '\n' && *p != '\r' && *p != ' ')
-			(void)craft_buf_addch(&clean, *p);
-	while (clean.len % 4)
-		(void)craft_buf_addch(&clean, '=');
-	out = malloc(clean.len / 4 * 3 + 1);
-	if (!out) {
-		craft_buf_release(&clean);
+	if (craft_base64_decode(&out, &n, b64, strlen(b64), CRAFT_BASE64_SPACE, NULL) != CRAFT_OK)
 		return NULL;
-	}
-	n = EVP_DecodeBlock(out, (const unsigned char *)craft_buf_str(&clean), (int)clean.len);
-	if (n >= 0 && clean.len >= 2) {
-		pad = (clean.data[clean.len - 1] == '=') + (clean.data[clean.len - 2] == '=');
-		n -= pad;
-	}
-	craft_buf_release(&clean);
-	if (n < 0) {
-		free(out);
-		return NULL;
-	}
-	out[n] = '\0';
 	return (char *)out;
 }
 
@@ -280,8 +260,8 @@ static craft_code instance_target(struct cli_ctx *ctx, struct cli_target *tg, in
 		else if (craft_ssh_fingerprint_b64(tg->inst.host_key, fp, err) != CRAFT_OK)
 			return craft_err_prefix(err, "the pinned host key of %s is unreadable",
 			                        tg->inst.id);
-		if (craft_ssh_fpset_add(&tg->expected, fp, NULL))
-			return craft_err_set(err, CRAFT_ENOMEM, "out of memory");
+		if (craft_ssh_fpset_insert(&tg->expected, fp, NULL, err))
+			return err->code;
 		/* Known from the tag only (a fresh CI runner): cache it locally too. */
 		tg->pin_needed = strcmp(tg->inst.host_key_source, "state") != 0;
 		craft_logf(&ctx->reporter, CRAFT_LEVEL_DEBUG, "expecting pinned host key %s (%s)",
@@ -336,7 +316,7 @@ int cli_target_setup(struct cli_ctx *ctx, struct cli_target *tg, unsigned flags)
 			        "--host-key '%s' is not a SHA256 fingerprint (SHA256: "
 			        "and 43 base64 characters, as ssh-keygen -l shows)",
 			        fps[i]);
-		if (craft_ssh_fpset_add(&tg->expected, fps[i], NULL))
+		if (craft_ssh_fpset_insert(&tg->expected, fps[i], NULL, &err))
 			return cli_fail(ctx, &err);
 	}
 	if ((v = cli_opt_str(ctx, "port")) && parse_int(v, 1, 65535, &tg->ssh.port) != 0)

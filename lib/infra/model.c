@@ -3,6 +3,7 @@
  */
 #include "infra/model.h"
 
+#include "core/base64.h"
 #include "infra/kind.h"
 
 #include <openssl/evp.h>
@@ -420,10 +421,9 @@ static void plan_one(struct craft_model *m, struct craft_res *r)
 void craft_model_key_fingerprint(const char *publine, char *out, size_t outsz)
 {
 	const char *b64 = strchr(publine, ' ');
-	unsigned char blob[1024], md[32], enc[64];
-	size_t n;
-	int len;
-	EVP_MD_CTX *ctx;
+	unsigned char blob[1024], md[EVP_MAX_MD_SIZE];
+	char enc[64];
+	size_t n, len = 0;
 	unsigned int mdlen = 0;
 
 	out[0] = '\0';
@@ -431,25 +431,13 @@ void craft_model_key_fingerprint(const char *publine, char *out, size_t outsz)
 		return;
 	b64++;
 	n = strcspn(b64, " \n");
-	if (n == 0 || n % 4 || n > 4 * (sizeof(blob) / 3))
+	if (n == 0 || craft_base64_decoded_max(n) > sizeof(blob) ||
+	    craft_base64_decode_to(blob, &len, b64, n, 0, NULL) != CRAFT_OK || len == 0)
 		return;
-	len = EVP_DecodeBlock(blob, (const unsigned char *)b64, (int)n);
-	if (len <= 0)
+	if (EVP_Digest(blob, len, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32)
 		return;
-	while (n > 0 && b64[n - 1] == '=') { /* EVP_DecodeBlock counts padding as data */
-		len--;
-		n--;
-	}
-	ctx = EVP_MD_CTX_new();
-	if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 ||
-	    EVP_DigestUpdate(ctx, blob, (size_t)len) != 1 ||
-	    EVP_DigestFinal_ex(ctx, md, &mdlen) != 1 || mdlen != 32) {
-		EVP_MD_CTX_free(ctx);
-		return;
-	}
-	EVP_MD_CTX_free(ctx);
-	EVP_EncodeBlock(enc, md, 32);
-	snprintf(out, outsz, "%s", (const char *)enc);
+	craft_base64_encode_to(enc, md, 32, 0); /* AWS's form: padded */
+	snprintf(out, outsz, "%s", enc);
 }
 
 int craft_model_plan(struct craft_model *m)

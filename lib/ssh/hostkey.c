@@ -206,11 +206,6 @@ craft_code craft_ssh_fpset_insert(struct craft_ssh_fpset *s, const char *fp, con
 	return CRAFT_OK;
 }
 
-craft_code craft_ssh_fpset_add(struct craft_ssh_fpset *s, const char *fp, const char *type)
-{
-	return craft_ssh_fpset_insert(s, fp, type, NULL);
-}
-
 void craft_ssh_fpset_describe(const struct craft_ssh_fpset *s, char *out, size_t outlen)
 {
 	size_t used = 0;

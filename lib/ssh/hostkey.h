@@ -47,10 +47,6 @@ void craft_ssh_fpset_release(struct craft_ssh_fpset *s);
  * NULL. Fails only with CRAFT_ENOMEM, the set unchanged and err filled. */
 craft_code craft_ssh_fpset_insert(struct craft_ssh_fpset *s, const char *fp, const char *type,
                                   struct craft_err *err);
-/* The same without the detail: kept for the callers in cli/ that have not
- * moved to craft_ssh_fpset_insert, which they should (a caller that reports
- * the failure has no message to show). */
-craft_code craft_ssh_fpset_add(struct craft_ssh_fpset *s, const char *fp, const char *type);
 /* 1 when fp is in the set. */
 int craft_ssh_fpset_contains(const struct craft_ssh_fpset *s, const char *fp);
 /* "SHA256:a, SHA256:b" into out (truncated to fit). */

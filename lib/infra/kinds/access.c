@@ -2,11 +2,11 @@
  * kinds/access — the instance's security group with its ingress rules, and
  * the imported SSH key pair.
  */
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/base64.h"
 #include "infra/internal.h"
 
 /* -- security group */
@@ -167,17 +167,15 @@ static void key_create(struct op *o)
 	struct craft_res *r = R(o);
 	struct step *s = eng_add_step(o, "ImportKeyPair", CF_MUTATING);
 	const char *pub = o->e->in->pubkey;
-	size_t n = strlen(pub);
-	unsigned char *b64 = malloc(4 * ((n + 2) / 3) + 1);
+	char *b64 = craft_base64_encode(pub, strlen(pub), 0);
 
 	if (!b64 || !s) {
 		free(b64);
 		eng_op_failf(o, CRAFT_ENOMEM, "out of memory");
 		return;
 	}
-	EVP_EncodeBlock(b64, (const unsigned char *)pub, (int)n);
 	craft_query_add(&s->q, "KeyName", r->want.key_name);
-	craft_query_add(&s->q, "PublicKeyMaterial", (const char *)b64);
+	craft_query_add(&s->q, "PublicKeyMaterial", b64);
 	free(b64);
 	eng_add_tag_spec(o, s, 1, "key-pair", r->name);
 	s->ok_codes = ok_key_dup;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/base64.h"
 #include "core/templates.h"
 #include "infra/internal.h"
 
@@ -225,11 +226,10 @@ static void inst_run_step(struct op *o)
 	craft_query_add(&s->q, "BlockDeviceMapping.1.Ebs.Encrypted", "true");
 	craft_query_add(&s->q, "BlockDeviceMapping.1.Ebs.DeleteOnTermination", "true");
 	if (ud && udlen) {
-		unsigned char *b64 = malloc(4 * ((udlen + 2) / 3) + 1);
+		char *b64 = craft_base64_encode(ud, udlen, 0);
 
 		if (b64) {
-			EVP_EncodeBlock(b64, (const unsigned char *)ud, (int)udlen);
-			craft_query_add(&s->q, "UserData", (const char *)b64);
+			craft_query_add(&s->q, "UserData", b64);
 			free(b64);
 		}
 	}

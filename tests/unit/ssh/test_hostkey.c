@@ -64,7 +64,7 @@ Test(hostkey, fpset_normalises_and_dedupes)
 
 	craft_ssh_fpset_init(&s);
 	cr_assert_eq(craft_ssh_fpset_insert(&s, ED_FP "=", "ssh-ed25519", NULL), CRAFT_OK);
-	cr_assert_eq(craft_ssh_fpset_add(&s, ED_FP, NULL), CRAFT_OK);
+	cr_assert_eq(craft_ssh_fpset_insert(&s, ED_FP, NULL, NULL), CRAFT_OK);
 	cr_assert_eq(s.n, 1);
 	cr_assert(craft_ssh_fpset_contains(&s, ED_FP));
 	cr_assert_not(craft_ssh_fpset_contains(&s, EC_FP));
