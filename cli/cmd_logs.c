@@ -6,6 +6,13 @@
 #include "cli/cli.h"
 #include "cli/target.h"
 
+const struct cli_opt cmd_logs_opts[] = {
+	TARGET_OPTS,
+	{ "follow", 'f', CLI_FLAG, NULL, "keep printing new log lines" },
+	{ "tail", 0, CLI_VALUE, "N", "lines of history per service (100)" },
+	CLI_OPT_END,
+};
+
 int cmd_logs(struct cli_ctx *ctx)
 {
 	struct cli_target tg;

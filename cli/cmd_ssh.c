@@ -12,6 +12,8 @@
 #include "core/buf.h"
 #include "core/env.h"
 
+const struct cli_opt cmd_ssh_opts[] = { TARGET_OPTS, CLI_OPT_END };
+
 int cmd_ssh(struct cli_ctx *ctx)
 {
 	struct cli_target tg;

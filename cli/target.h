@@ -18,6 +18,25 @@
 
 #define CLI_TARGET_MAX 64
 
+/* The options of every command with an SSH target. */
+#define TARGET_OPTS                                                                               \
+	{ "host", 0, CLI_VALUE, "H", "deploy to this SSH host instead of the stack's instance" }, \
+	        { "port", 0, CLI_VALUE, "N", "SSH port (default: instance.ssh_port, 22)" },       \
+	        { "user", 0, CLI_VALUE, "U", "SSH user (default: instance.ssh_user, ubuntu)" },   \
+	        { "identity", 'i', CLI_VALUE, "FILE",                                             \
+		  "private key (default: instance.ssh_key, else ssh-agent, ~/.ssh/id_*)" },       \
+	        { "host-key", 0, CLI_LIST, "SHA256:FP",                                           \
+		  "accept only this host key fingerprint (repeatable)" },                         \
+	        { "accept-new-host-key", 0, CLI_FLAG, NULL,                                       \
+		  "trust and record an unknown host's key in known_hosts" },                      \
+	        { "known-hosts", 0, CLI_VALUE, "FILE",                                            \
+		  "known_hosts file (default ~/.ssh/known_hosts)" },                              \
+	{                                                                                         \
+		"connect-timeout", 0, CLI_VALUE, "SECS",                                          \
+		        "keep retrying the connection this long (120; 300 for the stack's "       \
+		        "instance)"                                                               \
+	}
+
 struct cli_target {
 	struct craft_ssh_target ssh;
 	struct craft_deploy_opts opts;

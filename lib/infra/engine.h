@@ -120,4 +120,17 @@ craft_code craft_infra_pin_host_key(const struct craft_config *cfg, struct craft
                                     struct craft_state *st, const char *instance_id,
                                     const char *host_key, struct craft_err *err);
 
+/*
+ * The SSH host keys cloud-init printed on the instance's console, added to
+ * keys: GetConsoleOutput asked again every 5 s until they are there (a new
+ * instance prints them late in its first boot) or timeout_s passes
+ * (CRAFT_ESSH), with a CRAFT_EV_WAITING event every 10 s. *cancel set ends
+ * the wait within a tenth of a second (CRAFT_EINTR); cancel may be NULL.
+ */
+struct craft_ssh_fpset;
+craft_code craft_infra_console_host_keys(struct craft_aws_client *aws, const char *instance_id,
+                                         int timeout_s, const struct craft_reporter *rep,
+                                         const volatile sig_atomic_t *cancel,
+                                         struct craft_ssh_fpset *keys, struct craft_err *err);
+
 #endif

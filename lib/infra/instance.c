@@ -2,13 +2,17 @@
  * instance — what deploy needs of the stack's instance: its id, state and
  * address (the Elastic IP's when it has one) and its pinned SSH host key
  * (the state cache's, else the instance's craftctl:host-key tag), and
- * pinning a key once a first contact has verified it.
+ * pinning a key once a first contact has verified it, and the keys its
+ * console shows for that first contact.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "core/base64.h"
 #include "infra/internal.h"
+#include "ssh/hostkey.h"
 #include "state.h"
 
 craft_code craft_infra_find_instance(struct craft_infra_instance *out,
@@ -119,4 +123,78 @@ craft_code craft_infra_pin_host_key(const struct craft_config *cfg, struct craft
 		rc = craft_state_save(st, err);
 	}
 	return rc;
+}
+
+/* GetConsoleOutput's base64 text, decoded (caller frees). */
+static char *decode_console(const char *b64)
+{
+	unsigned char *out = NULL;
+	size_t n = 0;
+
+	if (craft_base64_decode(&out, &n, b64, strlen(b64), CRAFT_BASE64_SPACE, NULL) != CRAFT_OK)
+		return NULL;
+	return (char *)out;
+}
+
+/*
+ * The host keys cloud-init printed on the instance's console: asked again
+ * every 5 s until they are there (a new instance prints them late in its
+ * first boot) or timeout_s passes.
+ */
+craft_code craft_infra_console_host_keys(struct craft_aws_client *aws, const char *instance_id,
+                                         int timeout_s, const struct craft_reporter *rep,
+                                         const volatile sig_atomic_t *cancel,
+                                         struct craft_ssh_fpset *keys, struct craft_err *err)
+{
+	long long start = craft_now_ms(), next_report = start + 10000;
+	craft_code rc;
+
+	for (;;) {
+		struct craft_query q;
+		xmlDocPtr doc = NULL;
+		const char *out64;
+		char *text;
+
+		craft_query_init(&q);
+		rc = craft_query_add(&q, "InstanceId", instance_id);
+		if (!rc)
+			rc = craft_aws_call(aws, "ec2", "GetConsoleOutput", &q, &doc, err);
+		craft_query_release(&q);
+		if (rc)
+			return craft_err_prefix(err, "cannot read the console of %s", instance_id);
+		out64 = craft_xml_path_text(xmlDocGetRootElement(doc), "output");
+		text = out64 ? decode_console(out64) : NULL;
+		xmlFreeDoc(doc);
+		rc = text ? craft_ssh_console_parse(text, keys, err) : CRAFT_ENOTFOUND;
+		free(text);
+		if (rc != CRAFT_ENOTFOUND)
+			return rc;
+		if (craft_now_ms() - start > timeout_s * 1000LL)
+			return craft_err_set(err, CRAFT_ESSH,
+			                     "instance %s has not printed its SSH host keys on its "
+			                     "console after %ds; its host key cannot be verified",
+			                     instance_id, timeout_s);
+		if (craft_now_ms() >= next_report) {
+			struct craft_event ev;
+
+			memset(&ev, 0, sizeof(ev));
+			ev.kind = CRAFT_EV_WAITING;
+			ev.level = CRAFT_LEVEL_INFO;
+			ev.phase = "host-key";
+			ev.message = "waiting for the instance's console to show its SSH host keys";
+			ev.elapsed_ms = craft_now_ms() - start;
+			craft_report(rep, &ev);
+			next_report = craft_now_ms() + 10000;
+		}
+		/* Ctrl-C or SIGTERM ends the wait within a tenth of a second. */
+		for (int i = 0; i < 50 && !(cancel && *cancel); i++) {
+			struct timespec ts = { 0, 100000000L };
+
+			nanosleep(&ts, NULL);
+		}
+		if (cancel && *cancel)
+			return craft_err_set(err, CRAFT_EINTR,
+			                     "interrupted while waiting for the console of %s",
+			                     instance_id);
+	}
 }
