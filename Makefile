@@ -86,9 +86,13 @@ $(LIBA): $(LIB_OBJ)
 $(BIN): $(CLI_OBJ) $(LIBA)
 	$(CC) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIBA) $(LDLIBS_ALL)
 
-$(UNIT_BIN): $(UNIT_OBJ) $(LIBA)
+# The unit tests link the command-line code as well (all of it but main(),
+# which Criterion brings its own of), so that cli/ has unit tests too.
+CLI_UNIT_OBJ := $(filter-out $(BUILD)/obj/cli/main.o,$(CLI_OBJ))
+
+$(UNIT_BIN): $(UNIT_OBJ) $(CLI_UNIT_OBJ) $(LIBA)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $(UNIT_OBJ) $(LIBA) $(LDLIBS_ALL) $(CRIT_LIBS)
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $(UNIT_OBJ) $(CLI_UNIT_OBJ) $(LIBA) $(LDLIBS_ALL) $(CRIT_LIBS)
 
 test-unit: $(UNIT_BIN) $(BIN)
 	$(UNIT_BIN) --jobs 2

@@ -175,24 +175,84 @@ int cli_parse(struct cli_ctx *ctx, int argc, char **argv, int *done)
 	return 0;
 }
 
-static int find_vals(const struct cli_ctx *ctx, const char *name, const struct cli_vals **vals)
+#define KIND(k) (1u << (k))
+
+/*
+ * A getter asked for an option in a way no table allows: a bug in craftctl,
+ * not in the command line. Left alone, a misspelled name would read as "not
+ * given" on every run, so it stops here, unless built with NDEBUG (then the
+ * option reads as not given, as before).
+ */
+static void misuse(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void misuse(const char *fmt, ...)
+{
+#ifndef NDEBUG
+	va_list ap;
+
+	fputs("craftctl: internal error: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	abort();
+#else
+	(void)fmt;
+#endif
+}
+
+static const char *kind_getter(enum cli_argkind k)
+{
+	return k == CLI_VALUE ? "cli_opt_str" : k == CLI_LIST ? "cli_opt_list" : "cli_opt_count";
+}
+
+static void check_kind(const struct cli_opt *o, unsigned kinds, const char *getter)
+{
+	if (!(KIND(o->kind) & kinds))
+		misuse("%s() on option '--%s', which is read with %s()", getter, o->name,
+		       kind_getter(o->kind));
+}
+
+/*
+ * The option's index in the command's table or the global one, -1 when
+ * neither has it. Code shared by several commands (the SSH target of
+ * deploy, ssh, logs, up and status) reads options that only some of them
+ * declare: for the others they are not given. A name that no table
+ * declares, or a getter of the wrong kind, is a misuse.
+ */
+static int find_vals(const struct cli_ctx *ctx, const char *name, unsigned kinds,
+                     const char *getter, const struct cli_vals **vals)
 {
 	const struct cli_opt *copts = ctx->cmd ? ctx->cmd->opts : NULL;
-	int i = opt_index(copts, name, strlen(name), 0);
+	size_t len = strlen(name);
+	int i = opt_index(copts, name, len, 0);
 
 	if (i >= 0) {
+		check_kind(&copts[i], kinds, getter);
 		*vals = &ctx->cvals;
 		return i;
 	}
-	i = opt_index(cli_global_opts, name, strlen(name), 0);
-	*vals = &ctx->gvals;
-	return i;
+	i = opt_index(cli_global_opts, name, len, 0);
+	if (i >= 0) {
+		check_kind(&cli_global_opts[i], kinds, getter);
+		*vals = &ctx->gvals;
+		return i;
+	}
+	for (const struct cli_command *c = cli_commands; c->name; c++) {
+		int j = opt_index(c->opts, name, len, 0);
+
+		if (j >= 0) {
+			check_kind(&c->opts[j], kinds, getter);
+			return -1;
+		}
+	}
+	misuse("%s(): no command declares an option '--%s'", getter, name);
+	return -1;
 }
 
 const char *cli_opt_str(const struct cli_ctx *ctx, const char *name)
 {
 	const struct cli_vals *vals;
-	int i = find_vals(ctx, name, &vals);
+	int i = find_vals(ctx, name, KIND(CLI_VALUE), "cli_opt_str", &vals);
 
 	return i >= 0 ? vals->val[i] : NULL;
 }
@@ -200,7 +260,7 @@ const char *cli_opt_str(const struct cli_ctx *ctx, const char *name)
 int cli_opt_count(const struct cli_ctx *ctx, const char *name)
 {
 	const struct cli_vals *vals;
-	int i = find_vals(ctx, name, &vals);
+	int i = find_vals(ctx, name, KIND(CLI_FLAG) | KIND(CLI_COUNT), "cli_opt_count", &vals);
 
 	return i >= 0 ? vals->count[i] : 0;
 }
@@ -208,8 +268,9 @@ int cli_opt_count(const struct cli_ctx *ctx, const char *name)
 int cli_opt_list(const struct cli_ctx *ctx, const char *name, const char *const **out)
 {
 	const struct cli_vals *vals;
-	int i = find_vals(ctx, name, &vals);
+	int i = find_vals(ctx, name, KIND(CLI_LIST), "cli_opt_list", &vals);
 
+	*out = NULL;
 	if (i < 0)
 		return 0;
 	*out = vals->list[i];

@@ -89,10 +89,16 @@ struct cli_ctx {
 	long long start_ms;
 };
 
-/* Option values by long name: the command's own first, then global. */
+/*
+ * Option values by long name: the command's own first, then global. Each
+ * getter reads one kind: cli_opt_str a CLI_VALUE (NULL when not given),
+ * cli_opt_count a CLI_FLAG or CLI_COUNT (0), cli_opt_list a CLI_LIST (0, and
+ * *out NULL). An option another command declares reads as not given (code
+ * shared between commands); a name no table declares, or the wrong getter
+ * for its kind, is a bug and aborts with a message (unless NDEBUG).
+ */
 const char *cli_opt_str(const struct cli_ctx *ctx, const char *name);
 int cli_opt_count(const struct cli_ctx *ctx, const char *name);
-/* CLI_LIST values: returns how many, and the array through out. */
 int cli_opt_list(const struct cli_ctx *ctx, const char *name, const char *const **out);
 
 /* Parses argv into ctx. Returns 0, or the exit status after printing why. */
