@@ -18,7 +18,8 @@ static void collect(void *ud, int is_stderr, const char *data, size_t len)
 
 /* The current release over SSH, only where a host key is already pinned:
  * status never makes first contact (that is deploy's job). */
-static void current_release(struct cli_ctx *ctx, char *out, size_t outlen)
+static void current_release(struct cli_ctx *ctx, struct cli_stack *stack,
+                            const struct craft_infra_instance *inst, char *out, size_t outlen)
 {
 	struct cli_target tg;
 	struct craft_err err;
@@ -31,7 +32,7 @@ static void current_release(struct cli_ctx *ctx, char *out, size_t outlen)
 
 	snprintf(out, outlen, "unknown");
 	craft_err_init(&err);
-	if (cli_target_setup(ctx, &tg, CLI_TARGET_READONLY) != 0)
+	if (cli_target_setup_stack(ctx, &tg, CLI_TARGET_READONLY, stack, inst) != 0)
 		goto done;
 	if (tg.never_contacted) {
 		snprintf(out, outlen, "not deployed yet (no host key pinned)");
@@ -52,6 +53,7 @@ static void current_release(struct cli_ctx *ctx, char *out, size_t outlen)
 	craft_ssh_close(s);
 done:
 	cli_target_release(&tg);
+	cli_stack_close(stack); /* when setup failed before taking it over */
 	craft_buf_release(&buf);
 }
 
@@ -74,6 +76,7 @@ int cmd_status(struct cli_ctx *ctx)
 	struct craft_infra *in = NULL;
 	struct craft_infra_opts o;
 	struct craft_infra_outputs out;
+	struct craft_infra_instance inst;
 	struct craft_err err;
 	char health_url[512] = "", release[256], answer[600], msg[1500];
 	struct craft_field fields[3];
@@ -94,17 +97,18 @@ int cmd_status(struct cli_ctx *ctx)
 		rc = 0;
 	else
 		rc = cli_fail(ctx, &err);
-	if (!rc && out.address[0] && strcmp(out.state, "running") == 0)
+	if (!rc && out.address[0] && strcmp(out.state, "running") == 0 &&
+	    craft_infra_instance_known(in, &inst, &err) == CRAFT_OK)
 		snprintf(health_url, sizeof(health_url), "http://%s:%d%s", out.address,
 		         s.cfg->http_port, s.cfg->health_path);
 	craft_infra_free(in);
-	/* The stack's lock is released first: reading the release opens the
-	 * stack again, as deploy does. */
-	cli_stack_close(&s);
-	if (rc || !health_url[0])
+	if (rc || !health_url[0]) {
+		cli_stack_close(&s);
 		return rc;
+	}
 
-	current_release(ctx, release, sizeof(release));
+	/* the stack and the instance as discovered: no second lookup */
+	current_release(ctx, &s, &inst, release, sizeof(release));
 	health(health_url, answer, sizeof(answer));
 	fields[0] = (struct craft_field){ "release", release };
 	fields[1] = (struct craft_field){ "health", answer };

@@ -110,11 +110,16 @@ static craft_code pin_instance_key(void *ud, const char *host, int port, const c
 /* The stack's provisioned instance as the target, its host key checked
  * against the pinned one, or on first contact against its console. */
 static craft_code instance_target(struct cli_ctx *ctx, struct cli_target *tg, int timeout_s,
-                                  unsigned flags, struct craft_err *err)
+                                  unsigned flags, const struct craft_infra_instance *known,
+                                  struct craft_err *err)
 {
-	craft_code rc;
+	craft_code rc = CRAFT_OK;
 
-	rc = craft_infra_find_instance(&tg->inst, tg->stack.cfg, tg->stack.aws, tg->stack.st, err);
+	if (known)
+		tg->inst = *known;
+	else
+		rc = craft_infra_find_instance(&tg->inst, tg->stack.cfg, tg->stack.aws,
+		                               tg->stack.st, err);
 	if (rc == CRAFT_ENOTFOUND)
 		return craft_err_set(err, CRAFT_ENOTFOUND,
 		                     "stack '%s' has no instance: run 'craftctl provision' (or "
@@ -179,7 +184,22 @@ static void on_cancel(int sig)
 	target_cancel = 1;
 }
 
+static int setup(struct cli_ctx *ctx, struct cli_target *tg, unsigned flags, struct cli_stack *open,
+                 const struct craft_infra_instance *known);
+
 int cli_target_setup(struct cli_ctx *ctx, struct cli_target *tg, unsigned flags)
+{
+	return setup(ctx, tg, flags, NULL, NULL);
+}
+
+int cli_target_setup_stack(struct cli_ctx *ctx, struct cli_target *tg, unsigned flags,
+                           struct cli_stack *s, const struct craft_infra_instance *inst)
+{
+	return setup(ctx, tg, flags, s, inst);
+}
+
+static int setup(struct cli_ctx *ctx, struct cli_target *tg, unsigned flags, struct cli_stack *open,
+                 const struct craft_infra_instance *known)
 {
 	struct craft_config_overrides ov = { ctx->stack, ctx->region };
 	const char *host = cli_opt_str(ctx, "host");
@@ -214,23 +234,30 @@ int cli_target_setup(struct cli_ctx *ctx, struct cli_target *tg, unsigned flags)
 	    parse_int(v, 1, 3600, &tg->ssh.keepalive_s) != 0)
 		return cli_usage_error("CRAFTCTL_SSH_KEEPALIVE must be 1-3600 seconds (got '%s')",
 		                       v);
+	if (host && open)
+		cli_stack_close(open);
 	if (host) {
 		if (craft_config_load(&tg->cfg, ctx->config_path, &ov, &err))
 			return cli_fail(ctx, &err);
 		cfg = tg->cfg;
 		tg->host = xstrdup(host);
 	} else {
-		/* A read-only command never generates the stack's key. */
-		rc = cli_stack_open(ctx, &tg->stack,
-		                    (flags & CLI_TARGET_READONLY) ? 0 : CLI_STACK_KEY);
-		if (rc)
-			return rc;
+		if (open) { /* the caller's, already open: taken over */
+			tg->stack = *open;
+			memset(open, 0, sizeof(*open));
+		} else {
+			/* A read-only command never generates the stack's key. */
+			rc = cli_stack_open(ctx, &tg->stack,
+			                    (flags & CLI_TARGET_READONLY) ? 0 : CLI_STACK_KEY);
+			if (rc)
+				return rc;
+		}
 		tg->have_stack = 1;
 		cfg = tg->stack.cfg;
 		/* A new instance may still be booting: its sshd and console come late. */
 		if (!tg->ssh.connect_timeout_s)
 			tg->ssh.connect_timeout_s = 300;
-		if (instance_target(ctx, tg, tg->ssh.connect_timeout_s, flags, &err))
+		if (instance_target(ctx, tg, tg->ssh.connect_timeout_s, flags, known, &err))
 			return cli_fail(ctx, &err);
 		if (tg->never_contacted && (flags & CLI_TARGET_READONLY))
 			return 0;

@@ -62,6 +62,11 @@ struct cli_target {
  * Returns 0 or the exit status after printing why. Release tg either way. */
 #define CLI_TARGET_READONLY 0x1
 int cli_target_setup(struct cli_ctx *ctx, struct cli_target *tg, unsigned flags);
+/* The same for the stack s the caller has open (tg takes it over, s is
+ * left empty) and its instance as already discovered (inst may be NULL):
+ * no second parse of the stack file, credential chain or lookup. */
+int cli_target_setup_stack(struct cli_ctx *ctx, struct cli_target *tg, unsigned flags,
+                           struct cli_stack *s, const struct craft_infra_instance *inst);
 void cli_target_release(struct cli_target *tg);
 
 int cli_deploy_run(struct cli_ctx *ctx, const struct craft_ssh_target *t,

@@ -110,6 +110,11 @@ craft_code craft_infra_find_instance(struct craft_infra_instance *out,
                                      const struct craft_config *cfg, struct craft_aws_client *aws,
                                      struct craft_state *st, struct craft_err *err);
 
+/* The same from what craft_infra_status (or plan, provision) discovered,
+ * without another AWS call. */
+craft_code craft_infra_instance_known(const struct craft_infra *in,
+                                      struct craft_infra_instance *out, struct craft_err *err);
+
 /*
  * Pins host_key (at most 255 characters: a "ssh-ed25519 AAAA..." line or a
  * "SHA256:..." fingerprint) for instance_id: in the state cache (saved) and

@@ -15,6 +15,43 @@
 #include "ssh/hostkey.h"
 #include "state.h"
 
+/* The instance's id, state, address (its Elastic IP's when that is on it)
+ * and pinned host key (the state cache's for this instance, else its tag). */
+static void fill_instance(struct craft_infra_instance *out, const struct craft_res *inst,
+                          const struct craft_res *eip, struct craft_state *st)
+{
+	COPY(out->id, inst->id);
+	COPY(out->state, inst->state);
+	if (eip && strcmp(eip->have.instance_id, inst->id) == 0)
+		COPY(out->address, eip->have.public_ip);
+	else
+		COPY(out->address, inst->have.public_ip);
+	if (st && craft_state_get(st, "host_key") && craft_state_get(st, "host_key_instance") &&
+	    strcmp(craft_state_get(st, "host_key_instance"), inst->id) == 0) {
+		COPY(out->host_key, craft_state_get(st, "host_key"));
+		COPY(out->host_key_source, "state");
+	} else if (inst->have.host_key[0]) {
+		COPY(out->host_key, inst->have.host_key);
+		COPY(out->host_key_source, "tag");
+	}
+}
+
+craft_code craft_infra_instance_known(const struct craft_infra *in,
+                                      struct craft_infra_instance *out, struct craft_err *err)
+{
+	int inst = craft_model_find(&in->m, CRAFT_K_INSTANCE, "server");
+	int eip = craft_model_find(&in->m, CRAFT_K_EIP, "server");
+
+	memset(out, 0, sizeof(*out));
+	if (!in->discovered || inst < 0 || !in->m.res[inst].found)
+		return craft_err_set(err, CRAFT_ENOTFOUND,
+		                     "stack '%s' has no instance: run 'craftctl provision' first",
+		                     in->cfg->stack);
+	fill_instance(out, &in->m.res[inst],
+	              eip >= 0 && in->m.res[eip].found ? &in->m.res[eip] : NULL, in->st);
+	return CRAFT_OK;
+}
+
 craft_code craft_infra_find_instance(struct craft_infra_instance *out,
                                      const struct craft_config *cfg, struct craft_aws_client *aws,
                                      struct craft_state *st, struct craft_err *err)
@@ -79,20 +116,7 @@ craft_code craft_infra_find_instance(struct craft_infra_instance *out,
 		if (f->cand[i].kind == CRAFT_K_EIP &&
 		    (!eip || strcmp(f->cand[i].have.instance_id, best->id) == 0))
 			eip = &f->cand[i];
-	COPY(out->id, best->id);
-	COPY(out->state, best->state);
-	if (eip && strcmp(eip->have.instance_id, best->id) == 0)
-		COPY(out->address, eip->have.public_ip);
-	else
-		COPY(out->address, best->have.public_ip);
-	if (st && craft_state_get(st, "host_key") && craft_state_get(st, "host_key_instance") &&
-	    strcmp(craft_state_get(st, "host_key_instance"), best->id) == 0) {
-		COPY(out->host_key, craft_state_get(st, "host_key"));
-		COPY(out->host_key_source, "state");
-	} else if (best->have.host_key[0]) {
-		COPY(out->host_key, best->have.host_key);
-		COPY(out->host_key_source, "tag");
-	}
+	fill_instance(out, best, eip, st);
 cleanup:
 	free(f);
 	return rc;

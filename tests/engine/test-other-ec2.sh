@@ -99,12 +99,13 @@ out=$(timeout 60 "$bin" --endpoint-url "$ep" -c "$tmp/omega.yaml" status 2>&1)
 rc=$?
 t1=$(now)
 consoles=$(calls_of GetConsoleOutput "$mark")
-if [ $rc -eq 0 ] && [ "$consoles" -eq 0 ] &&
+lookups=$(calls_of DescribeInstances "$mark")
+if [ $rc -eq 0 ] && [ "$consoles" -eq 0 ] && [ "$lookups" -eq 1 ] &&
   grep -qE "^  release +not deployed yet \(no host key pinned\)$" <<<"$out" &&
   awk -v s="$(secs "$t0" "$t1")" 'BEGIN { exit !(s < 2.0) }'; then
-  ok "status on a running instance never deployed to (its console shows no keys): answered in $(secs "$t0" "$t1") s, no console read"
+  ok "status on a running instance never deployed to (its console shows no keys): answered in $(secs "$t0" "$t1") s, no console read, one DescribeInstances"
 else
-  bad "status: exit $rc in $(secs "$t0" "$t1") s, $consoles console reads: $out"
+  bad "status: exit $rc in $(secs "$t0" "$t1") s, $consoles console reads, $lookups DescribeInstances: $out"
 fi
 t0=$(now)
 out=$(timeout 60 "$bin" --endpoint-url "$ep" -c "$tmp/omega.yaml" logs 2>&1)
