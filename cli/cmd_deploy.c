@@ -79,9 +79,7 @@ int cli_deploy_run_ex(struct cli_ctx *ctx, const struct craft_ssh_target *t,
 	snprintf(summary, sizeof(summary), "%s complete: release %s serving at %s in %.1fs",
 	         o->rollback ? "rollback" : "deploy", res.release, res.url,
 	         (double)res.total_ms / 1000.0);
-	memset(&ev, 0, sizeof(ev));
-	ev.kind = CRAFT_EV_RESULT;
-	ev.level = CRAFT_LEVEL_INFO;
+	craft_event_init(&ev, CRAFT_EV_RESULT, CRAFT_LEVEL_INFO);
 	ev.phase = "deploy";
 	ev.message = summary;
 	ev.elapsed_ms = res.total_ms;

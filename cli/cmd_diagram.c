@@ -226,11 +226,8 @@ int cmd_diagram(struct cli_ctx *ctx)
 		};
 		struct craft_event ev;
 
-		memset(&ev, 0, sizeof(ev));
-		ev.kind = CRAFT_EV_RESULT;
-		ev.level = CRAFT_LEVEL_INFO;
+		craft_event_init(&ev, CRAFT_EV_RESULT, CRAFT_LEVEL_INFO);
 		ev.message = "diagram written";
-		ev.elapsed_ms = -1;
 		ev.fields = fields;
 		ev.nfields = 3;
 		craft_report(&ctx->reporter, &ev);

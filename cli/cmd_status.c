@@ -117,11 +117,8 @@ int cmd_status(struct cli_ctx *ctx)
 	 * the stack's outputs. */
 	snprintf(msg, sizeof(msg), "  %-14s %s\n  %-14s %s (%s)", "release", release, "health",
 	         answer, health_url);
-	memset(&ev, 0, sizeof(ev));
-	ev.kind = CRAFT_EV_LOG;
-	ev.level = CRAFT_LEVEL_INFO;
+	craft_event_init(&ev, CRAFT_EV_LOG, CRAFT_LEVEL_INFO);
 	ev.message = msg;
-	ev.elapsed_ms = -1;
 	ev.fields = fields;
 	ev.nfields = 3;
 	craft_report(&ctx->reporter, &ev);

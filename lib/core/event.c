@@ -4,6 +4,14 @@
 #include <string.h>
 #include <time.h>
 
+void craft_event_init(struct craft_event *ev, enum craft_event_kind kind, enum craft_level level)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->kind = kind;
+	ev->level = level;
+	ev->elapsed_ms = -1;
+}
+
 void craft_report(const struct craft_reporter *r, const struct craft_event *ev)
 {
 	if (r && r->fn)
@@ -19,11 +27,8 @@ void craft_vlogf(const struct craft_reporter *r, enum craft_level level, const c
 	if (!r || !r->fn)
 		return;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	memset(&ev, 0, sizeof(ev));
-	ev.kind = CRAFT_EV_LOG;
-	ev.level = level;
+	craft_event_init(&ev, CRAFT_EV_LOG, level);
 	ev.message = msg;
-	ev.elapsed_ms = -1;
 	r->fn(&ev, r->userdata);
 }
 
@@ -41,9 +46,7 @@ void craft_report_resource(const struct craft_reporter *r, const char *action, c
 {
 	struct craft_event ev;
 
-	memset(&ev, 0, sizeof(ev));
-	ev.kind = CRAFT_EV_RESOURCE;
-	ev.level = CRAFT_LEVEL_INFO;
+	craft_event_init(&ev, CRAFT_EV_RESOURCE, CRAFT_LEVEL_INFO);
 	ev.action = action;
 	ev.res_kind = res_kind;
 	ev.name = name;

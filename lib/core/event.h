@@ -58,6 +58,9 @@ struct craft_reporter {
 	void *userdata;
 };
 
+/* An event of kind and level with nothing else set (elapsed_ms -1). */
+void craft_event_init(struct craft_event *ev, enum craft_event_kind kind, enum craft_level level);
+
 /* Sends ev to the reporter, if any. */
 void craft_report(const struct craft_reporter *r, const struct craft_event *ev);
 

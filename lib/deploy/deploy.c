@@ -45,12 +45,9 @@ static void emit_line(struct linesink *ls, int is_stderr, const char *line)
 {
 	struct craft_event ev;
 
-	memset(&ev, 0, sizeof(ev));
-	ev.kind = CRAFT_EV_OUTPUT;
-	ev.level = is_stderr ? CRAFT_LEVEL_WARN : CRAFT_LEVEL_INFO;
+	craft_event_init(&ev, CRAFT_EV_OUTPUT, is_stderr ? CRAFT_LEVEL_WARN : CRAFT_LEVEL_INFO);
 	ev.phase = ls->phase;
 	ev.message = line;
-	ev.elapsed_ms = -1;
 	craft_report(ls->r, &ev);
 	if (is_stderr && line[0])
 		snprintf(ls->last_err, sizeof(ls->last_err), "%s", line);
@@ -103,12 +100,9 @@ static void phase_begin(struct run *x, const char *name, const char *msg)
 {
 	struct craft_event ev;
 
-	memset(&ev, 0, sizeof(ev));
-	ev.kind = CRAFT_EV_PHASE_BEGIN;
-	ev.level = CRAFT_LEVEL_INFO;
+	craft_event_init(&ev, CRAFT_EV_PHASE_BEGIN, CRAFT_LEVEL_INFO);
 	ev.phase = name;
 	ev.message = msg;
-	ev.elapsed_ms = -1;
 	craft_report(x->r, &ev);
 }
 
@@ -118,9 +112,7 @@ static void phase_end(struct run *x, const char *name, long long start, craft_co
 	long long ms = craft_now_ms() - start;
 	struct craft_deploy_result *res = x->res;
 
-	memset(&ev, 0, sizeof(ev));
-	ev.kind = CRAFT_EV_PHASE_END;
-	ev.level = CRAFT_LEVEL_INFO;
+	craft_event_init(&ev, CRAFT_EV_PHASE_END, CRAFT_LEVEL_INFO);
 	ev.phase = name;
 	ev.elapsed_ms = ms;
 	ev.status = (int)rc;

@@ -102,9 +102,7 @@ craft_code craft_health_wait(const char *url, int timeout_s, int interval_ms, co
 
 			snprintf(msg, sizeof(msg), "waiting for %s to answer 2xx (last: %s)", url,
 			         last);
-			memset(&ev, 0, sizeof(ev));
-			ev.kind = CRAFT_EV_WAITING;
-			ev.level = CRAFT_LEVEL_INFO;
+			craft_event_init(&ev, CRAFT_EV_WAITING, CRAFT_LEVEL_INFO);
 			ev.phase = phase;
 			ev.message = msg;
 			ev.elapsed_ms = now - start;

@@ -237,13 +237,10 @@ static void report_outputs(const struct craft_reporter *rep, const char *message
 	fields[n++] = (struct craft_field){ "url", o->url };
 	if (extra_key)
 		fields[n++] = (struct craft_field){ extra_key, extra_val };
-	memset(&ev, 0, sizeof(ev));
-	ev.kind = CRAFT_EV_RESULT;
-	ev.level = CRAFT_LEVEL_INFO;
+	craft_event_init(&ev, CRAFT_EV_RESULT, CRAFT_LEVEL_INFO);
 	ev.message = message;
 	ev.fields = fields;
 	ev.nfields = n;
-	ev.elapsed_ms = -1;
 	craft_report(rep, &ev);
 }
 
@@ -286,13 +283,10 @@ craft_code craft_infra_plan(struct craft_infra *in, int *changes, struct craft_e
 		struct craft_field fields[1] = { { "changes", nchanges } };
 
 		snprintf(nchanges, sizeof(nchanges), "%d", *changes);
-		memset(&ev, 0, sizeof(ev));
-		ev.kind = CRAFT_EV_RESULT;
-		ev.level = CRAFT_LEVEL_INFO;
+		craft_event_init(&ev, CRAFT_EV_RESULT, CRAFT_LEVEL_INFO);
 		ev.message = msg;
 		ev.fields = fields;
 		ev.nfields = 1;
-		ev.elapsed_ms = -1;
 		craft_report(in->opts.reporter, &ev);
 	}
 	return CRAFT_OK;

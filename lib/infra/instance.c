@@ -201,9 +201,7 @@ craft_code craft_infra_console_host_keys(struct craft_aws_client *aws, const cha
 		if (craft_now_ms() >= next_report) {
 			struct craft_event ev;
 
-			memset(&ev, 0, sizeof(ev));
-			ev.kind = CRAFT_EV_WAITING;
-			ev.level = CRAFT_LEVEL_INFO;
+			craft_event_init(&ev, CRAFT_EV_WAITING, CRAFT_LEVEL_INFO);
 			ev.phase = "host-key";
 			ev.message = "waiting for the instance's console to show its SSH host keys";
 			ev.elapsed_ms = craft_now_ms() - start;

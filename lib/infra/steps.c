@@ -89,9 +89,7 @@ void eng_report(struct eng *e, struct craft_res *r, const char *action, long lon
 {
 	struct craft_event ev;
 
-	memset(&ev, 0, sizeof(ev));
-	ev.kind = CRAFT_EV_RESOURCE;
-	ev.level = CRAFT_LEVEL_INFO;
+	craft_event_init(&ev, CRAFT_EV_RESOURCE, CRAFT_LEVEL_INFO);
 	ev.action = action;
 	ev.res_kind = craft_kind_name(r->kind);
 	ev.name = r->name;
@@ -109,9 +107,7 @@ static void report_waiting(struct eng *e, struct op *o, const char *what)
 
 	snprintf(msg, sizeof(msg), "still %s %s %s%s%s", what, craft_kind_name(r->kind), r->name,
 	         r->id[0] ? " " : "", r->id);
-	memset(&ev, 0, sizeof(ev));
-	ev.kind = CRAFT_EV_WAITING;
-	ev.level = CRAFT_LEVEL_INFO;
+	craft_event_init(&ev, CRAFT_EV_WAITING, CRAFT_LEVEL_INFO);
 	ev.res_kind = craft_kind_name(r->kind);
 	ev.name = r->name;
 	ev.id = r->id[0] ? r->id : NULL;
@@ -125,11 +121,10 @@ void eng_phase(const struct craft_reporter *rep, int end, const char *name, long
 {
 	struct craft_event ev;
 
-	memset(&ev, 0, sizeof(ev));
-	ev.kind = end ? CRAFT_EV_PHASE_END : CRAFT_EV_PHASE_BEGIN;
-	ev.level = CRAFT_LEVEL_INFO;
+	craft_event_init(&ev, end ? CRAFT_EV_PHASE_END : CRAFT_EV_PHASE_BEGIN, CRAFT_LEVEL_INFO);
 	ev.phase = name;
-	ev.elapsed_ms = end ? ms : -1;
+	if (end)
+		ev.elapsed_ms = ms;
 	ev.status = status;
 	craft_report(rep, &ev);
 }

@@ -50,6 +50,22 @@ Test(event, resource_event_carries_id_and_time)
 	cr_assert_eq(s.elapsed, 812);
 }
 
+Test(event, init_sets_kind_and_level_and_nothing_else)
+{
+	struct craft_event ev;
+
+	memset(&ev, 0x5a, sizeof(ev));
+	craft_event_init(&ev, CRAFT_EV_WAITING, CRAFT_LEVEL_WARN);
+	cr_assert_eq(ev.kind, CRAFT_EV_WAITING);
+	cr_assert_eq(ev.level, CRAFT_LEVEL_WARN);
+	cr_assert_eq(ev.elapsed_ms, -1, "no elapsed time unless one is set");
+	cr_assert_null(ev.message);
+	cr_assert_null(ev.id);
+	cr_assert_null(ev.fields);
+	cr_assert_eq(ev.nfields, 0);
+	cr_assert_eq(ev.status, 0);
+}
+
 Test(event, null_reporter_drops_events)
 {
 	struct craft_reporter r = { NULL, NULL };
