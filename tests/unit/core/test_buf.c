@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "core/buf.h"
+#include "tests/unit/common/tmpdir.h"
 
 Test(buf, starts_empty_and_reads_as_empty_string)
 {
@@ -101,35 +102,19 @@ Test(buf, reset_keeps_memory_but_empties)
 
 /* ---- craft_buf_read_file ---- */
 
-static char tmpdir[64];
-
-static void make_tmpdir(void)
-{
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/craft-buf-XXXXXX");
-	cr_assert_not_null(mkdtemp(tmpdir));
-}
-
-static void remove_tmpdir(void)
-{
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	cr_assert_eq(system(cmd), 0);
-}
-
-/* Writes len bytes of data to tmpdir/name; out gets the path. */
+/* Writes len bytes of data to unit_tmpdir/name; out gets the path. */
 static void write_file(char *out, size_t outlen, const char *name, const void *data, size_t len)
 {
 	FILE *f;
 
-	snprintf(out, outlen, "%s/%s", tmpdir, name);
+	snprintf(out, outlen, "%s/%s", unit_tmpdir, name);
 	f = fopen(out, "wb");
 	cr_assert_not_null(f, "%s", out);
 	cr_assert_eq(fwrite(data, 1, len, f), len);
 	cr_assert_eq(fclose(f), 0);
 }
 
-Test(buf_read_file, reads_the_whole_file, .init = make_tmpdir, .fini = remove_tmpdir)
+Test(buf_read_file, reads_the_whole_file, .init = unit_tmpdir_make, .fini = unit_tmpdir_remove)
 {
 	static char big[20000];
 	struct craft_buf b = CRAFT_BUF_INIT(1 << 20);
@@ -149,7 +134,8 @@ Test(buf_read_file, reads_the_whole_file, .init = make_tmpdir, .fini = remove_tm
 	craft_buf_release(&b);
 }
 
-Test(buf_read_file, appends_to_what_the_buffer_holds, .init = make_tmpdir, .fini = remove_tmpdir)
+Test(buf_read_file, appends_to_what_the_buffer_holds, .init = unit_tmpdir_make,
+     .fini = unit_tmpdir_remove)
 {
 	struct craft_buf b = CRAFT_BUF_INIT(64);
 	struct craft_err err;
@@ -162,7 +148,8 @@ Test(buf_read_file, appends_to_what_the_buffer_holds, .init = make_tmpdir, .fini
 	craft_buf_release(&b);
 }
 
-Test(buf_read_file, an_empty_file_is_an_empty_string, .init = make_tmpdir, .fini = remove_tmpdir)
+Test(buf_read_file, an_empty_file_is_an_empty_string, .init = unit_tmpdir_make,
+     .fini = unit_tmpdir_remove)
 {
 	struct craft_buf b = CRAFT_BUF_INIT(64);
 	struct craft_err err;
@@ -175,14 +162,14 @@ Test(buf_read_file, an_empty_file_is_an_empty_string, .init = make_tmpdir, .fini
 	craft_buf_release(&b);
 }
 
-Test(buf_read_file, a_missing_file_is_not_found_and_named, .init = make_tmpdir,
-     .fini = remove_tmpdir)
+Test(buf_read_file, a_missing_file_is_not_found_and_named, .init = unit_tmpdir_make,
+     .fini = unit_tmpdir_remove)
 {
 	struct craft_buf b = CRAFT_BUF_INIT(64);
 	struct craft_err err;
 	char path[128], want[200];
 
-	snprintf(path, sizeof(path), "%s/nope.yaml", tmpdir);
+	snprintf(path, sizeof(path), "%s/nope.yaml", unit_tmpdir);
 	craft_err_init(&err);
 	cr_assert_eq(craft_buf_read_file(&b, path, &err), CRAFT_ENOTFOUND);
 	cr_assert_eq(err.code, CRAFT_ENOTFOUND);
@@ -191,13 +178,13 @@ Test(buf_read_file, a_missing_file_is_not_found_and_named, .init = make_tmpdir,
 	cr_assert_null(b.data);
 	/* a file standing where a folder should be also means "not there" */
 	write_file(path, sizeof(path), "plain", "x", 1);
-	snprintf(path, sizeof(path), "%s/plain/below", tmpdir);
+	snprintf(path, sizeof(path), "%s/plain/below", unit_tmpdir);
 	cr_assert_eq(craft_buf_read_file(&b, path, &err), CRAFT_ENOTFOUND);
 	cr_assert(strstr(err.msg, path), "%s", err.msg);
 }
 
-Test(buf_read_file, a_file_over_the_limit_is_too_big_and_frees, .init = make_tmpdir,
-     .fini = remove_tmpdir)
+Test(buf_read_file, a_file_over_the_limit_is_too_big_and_frees, .init = unit_tmpdir_make,
+     .fini = unit_tmpdir_remove)
 {
 	static char data[(1 << 20) + 1];
 	struct craft_buf b = CRAFT_BUF_INIT(1 << 20);
@@ -226,15 +213,15 @@ Test(buf_read_file, a_file_over_the_limit_is_too_big_and_frees, .init = make_tmp
 	cr_assert_str_eq(err.msg, want);
 }
 
-Test(buf_read_file, a_folder_is_an_io_error, .init = make_tmpdir, .fini = remove_tmpdir)
+Test(buf_read_file, a_folder_is_an_io_error, .init = unit_tmpdir_make, .fini = unit_tmpdir_remove)
 {
 	struct craft_buf b = CRAFT_BUF_INIT(64);
 	struct craft_err err;
 	char want[200];
 
 	craft_err_init(&err);
-	cr_assert_eq(craft_buf_read_file(&b, tmpdir, &err), CRAFT_EIO);
-	snprintf(want, sizeof(want), "cannot read '%s': Is a directory", tmpdir);
+	cr_assert_eq(craft_buf_read_file(&b, unit_tmpdir, &err), CRAFT_EIO);
+	snprintf(want, sizeof(want), "cannot read '%s': Is a directory", unit_tmpdir);
 	cr_assert_str_eq(err.msg, want);
 }
 

@@ -6,30 +6,15 @@
 #include <unistd.h>
 
 #include "core/fs.h"
+#include "tests/unit/common/tmpdir.h"
 
-static char base[64];
-
-static void make_base(void)
-{
-	snprintf(base, sizeof(base), "/tmp/craft-fs-XXXXXX");
-	cr_assert_not_null(mkdtemp(base));
-}
-
-static void remove_base(void)
-{
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", base);
-	cr_assert_eq(system(cmd), 0);
-}
-
-Test(fs, creates_every_parent_private, .init = make_base, .fini = remove_base)
+Test(fs, creates_every_parent_private, .init = unit_tmpdir_make, .fini = unit_tmpdir_remove)
 {
 	char path[256];
 	struct stat st;
 	struct craft_err err;
 
-	snprintf(path, sizeof(path), "%s/a/b/c", base);
+	snprintf(path, sizeof(path), "%s/a/b/c", unit_tmpdir);
 	cr_assert_eq(craft_mkdir_p(path, &err), CRAFT_OK, "%s", err.msg);
 	cr_assert_eq(stat(path, &st), 0);
 	cr_assert(S_ISDIR(st.st_mode));
@@ -38,13 +23,14 @@ Test(fs, creates_every_parent_private, .init = make_base, .fini = remove_base)
 	cr_assert_eq(craft_mkdir_p(path, &err), CRAFT_OK);
 }
 
-Test(fs, a_file_in_the_way_is_an_error_naming_it, .init = make_base, .fini = remove_base)
+Test(fs, a_file_in_the_way_is_an_error_naming_it, .init = unit_tmpdir_make,
+     .fini = unit_tmpdir_remove)
 {
 	char file[256], path[300];
 	struct craft_err err;
 	FILE *f;
 
-	snprintf(file, sizeof(file), "%s/file", base);
+	snprintf(file, sizeof(file), "%s/file", unit_tmpdir);
 	f = fopen(file, "w");
 	cr_assert_not_null(f);
 	fclose(f);
