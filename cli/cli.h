@@ -153,8 +153,11 @@ void cli_stack_close(struct cli_stack *s);
 /* Appends Markdown to $GITHUB_STEP_SUMMARY under GitHub Actions (else nothing). */
 void cli_step_summary(struct cli_ctx *ctx, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));
-/* Set by SIGINT/SIGTERM while a stack command runs (lib stops, exit 130). */
-const volatile sig_atomic_t *cli_stack_cancel_flag(void);
+/* The cancel path (cli/cancel.c): cli_cancel_arm makes SIGINT and SIGTERM
+ * set the flag the library polls (it stops, exit 130); stack commands and
+ * SSH targets arm it. */
+void cli_cancel_arm(void);
+const volatile sig_atomic_t *cli_cancel_flag(void);
 /* `provision` and `up`: opens the stack (locked, key generated), provisions
  * it and closes it. 0 with *out filled, or the exit status after printing
  * why; with summary, the outcome also goes to cli_step_summary. */

@@ -1,7 +1,6 @@
 /* The setup every stack command shares: the stack file (exit 2 before any
  * AWS call), the AWS client, the state cache and, for commands that change
  * things, the stack's lock (exit 3 naming the holder). */
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,19 +10,6 @@
 #include "cli/cli.h"
 #include "config.h"
 #include "state.h"
-
-static volatile sig_atomic_t interrupted;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	interrupted = 1;
-}
-
-const volatile sig_atomic_t *cli_stack_cancel_flag(void)
-{
-	return &interrupted;
-}
 
 int cli_stack_open(struct cli_ctx *ctx, struct cli_stack *s, unsigned flags)
 {
@@ -72,9 +58,7 @@ int cli_stack_open(struct cli_ctx *ctx, struct cli_stack *s, unsigned flags)
 	rc = craft_aws_client_new(&s->aws, &opts, &err);
 	if (rc)
 		goto fail;
-	interrupted = 0;
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	cli_cancel_arm();
 	return 0;
 fail:
 	cli_stack_close(s);

@@ -164,7 +164,7 @@ static craft_code instance_target(struct cli_ctx *ctx, struct cli_target *tg, in
 	if (flags & CLI_TARGET_READONLY)
 		return CRAFT_OK;
 	rc = craft_infra_console_host_keys(tg->stack.aws, tg->inst.id, timeout_s, &ctx->reporter,
-	                                   cli_stack_cancel_flag(), &tg->expected, err);
+	                                   cli_cancel_flag(), &tg->expected, err);
 	if (!rc) {
 		char desc[1024];
 
@@ -174,14 +174,6 @@ static craft_code instance_target(struct cli_ctx *ctx, struct cli_target *tg, in
 		           tg->inst.id, desc);
 	}
 	return rc;
-}
-
-static volatile sig_atomic_t target_cancel;
-
-static void on_cancel(int sig)
-{
-	(void)sig;
-	target_cancel = 1;
 }
 
 static int setup(struct cli_ctx *ctx, struct cli_target *tg, unsigned flags, struct cli_stack *open,
@@ -343,10 +335,8 @@ static int setup(struct cli_ctx *ctx, struct cli_target *tg, unsigned flags, str
 	tg->opts.nsecrets = (size_t)cfg->n_secrets;
 	/* Ctrl-C or SIGTERM: the library stops at its next wait, gives the host's
 	 * lock back and returns CRAFT_EINTR (exit 130); a re-run resumes. */
-	target_cancel = 0;
-	signal(SIGINT, on_cancel);
-	signal(SIGTERM, on_cancel);
-	tg->ssh.cancel = &target_cancel;
+	cli_cancel_arm();
+	tg->ssh.cancel = cli_cancel_flag();
 	/* For tests and the demo: a remote root of their own and their own engine. */
 	tg->opts.remote_root = craft_env_get("CRAFTCTL_REMOTE_ROOT");
 	tg->opts.docker_host = craft_env_get("CRAFTCTL_REMOTE_DOCKER_HOST");
