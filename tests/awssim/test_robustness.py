@@ -71,8 +71,11 @@ class RobustnessTest(SimTest):
         self.sim.wait_state(iid, "running")
         alloc = self.ok("AllocateAddress")["AllocationId"]
         rtb = self.ok("CreateRouteTable", VpcId=vpc)["RouteTable"]["RouteTableId"]
+        vol = self.ok("CreateVolume", AvailabilityZone="us-east-2a", Size=1)["VolumeId"]
+        snap = self.ok("CreateSnapshot", VolumeId=self.sim.wait_state(iid, "running")[
+            "BlockDeviceMappings"][0]["Ebs"]["VolumeId"])["SnapshotId"]
         POOL.extend([vpc, sub, igw, sg, iid, alloc, rtb, self.image(), "us-east-2a",
-                     "t3.micro", "/dev/sda1", "gp3"] * 3)
+                     "t3.micro", "/dev/sda1", "gp3", vol, snap, "/dev/sdf"] * 3)
         seen = 0
         # every plain Describe renders every live resource through the
         # strict encoder (an attached gateway, a running instance, ...)

@@ -175,6 +175,37 @@ class SshInstanceTest(SimTest):
         r = self.ssh(ip2, self.known_hosts_from_console(text1, ip2))
         self.assertEqual(r.returncode, 0, r.stderr)
 
+    def test_attached_volume_is_a_directory_on_the_host(self):
+        iid = self.launch(self.sub, KeyName="deploy")
+        inst = self.sim.wait_state(iid, "running")
+        ip = inst["PublicIpAddress"]
+        vid = self.ok("CreateVolume", AvailabilityZone="us-east-2a", Size=1)["VolumeId"]
+        deadline = time.monotonic() + 10
+        while self.ok("DescribeVolumes", VolumeIds=[vid])["Volumes"][0]["State"] != "available":
+            self.assertLess(time.monotonic(), deadline)
+            time.sleep(0.1)
+        self.ok("AttachVolume", VolumeId=vid, InstanceId=iid, Device="/dev/sdf")
+        while self.ok("DescribeVolumes", VolumeIds=[vid])["Volumes"][0][
+                "Attachments"][0]["State"] != "attached":
+            self.assertLess(time.monotonic(), deadline)
+            time.sleep(0.1)
+        kh = self.known_hosts_from_console(self.console(iid), ip)
+        self.wait_listening(ip)
+        # a session finds the devices in $AWSSIM_DEVICE_DIR; what it writes
+        # at sdf is in the volume's directory
+        r = self.ssh(ip, kh, cmd='echo "$AWSSIM_DEVICE_DIR"; '
+                                 'echo planted > "$AWSSIM_DEVICE_DIR/sdf/file"; ls "$AWSSIM_DEVICE_DIR"')
+        self.assertEqual(r.returncode, 0, r.stderr + self.sim.read_log())
+        dev_dir, *names = r.stdout.split()
+        self.assertEqual(sorted(names), ["sda1", "sdf"])
+        _, state = self.sim.control("GET", "state")
+        data = next(v["DataDir"] for v in state["us-east-2"]["volumes"] if v["VolumeId"] == vid)
+        inst_dir = next(i["DeviceDir"] for i in state["us-east-2"]["instances"]
+                        if i["InstanceId"] == iid)
+        self.assertEqual(dev_dir, inst_dir)
+        with open(os.path.join(data, "file"), encoding="ascii") as f:
+            self.assertEqual(f.read(), "planted\n")
+
     def test_user_data_is_never_executed(self):
         marker = os.path.join(self.tmp, "executed")
         ud = base64.b64encode(f"#!/bin/sh\ntouch {marker}\n".encode()).decode()

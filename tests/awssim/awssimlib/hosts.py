@@ -119,6 +119,13 @@ class Host:
         self.pushed = {}         # user -> [(key line, expires epoch)]
         self.closed = False
 
+    @property
+    def dev_dir(self):
+        """Where the instance's attached EBS volumes appear, one directory
+        per device (<dev_dir>/sdf for /dev/sdf): the simulator's stand-in
+        for block devices (see ec2/volumes.py)."""
+        return os.path.join(self.dir, "dev")
+
     def generate_keys(self):
         try:
             for name, args in KEY_TYPES:
@@ -220,6 +227,9 @@ class Host:
             "PrintMotd no",
             f"PidFile {os.path.join(self.dir, f'sshd_{tag}.pid')}",
             "Subsystem sftp internal-sftp",
+            # a session can find the instance's volumes (there is no real
+            # block device to look for)
+            f"SetEnv AWSSIM_DEVICE_DIR={self.dev_dir}",
             "LogLevel INFO",
         ]
         with open(path, "w", encoding="ascii") as f:

@@ -8,9 +8,12 @@ finds on Sim, so a handler is found wherever its mixin defines it:
   network.py          VPCs, subnets, internet gateways, route tables
   security_groups.py  security groups and rules
   keys_images.py      key pairs, DescribeImages
-  instances.py        RunInstances, the instance state machine, attributes,
-                      console, metadata options
-  volumes.py          block device mappings, EBS volumes and modifications
+  instances.py        RunInstances, the instance state machine, console,
+                      metadata options
+  attributes.py       Describe/ModifyInstanceAttribute
+  volumes.py          block device mappings, EBS volumes (create, attach,
+                      detach, delete, modify) and their data directories
+  snapshots.py        EBS snapshots and the data they copy
   addresses.py        Elastic IPs
   account.py          tags on every type, zones, regions, account attributes
 
@@ -22,16 +25,19 @@ collection in core.Region. Another AWS service is a sibling of this package
 
 from .account import AccountOps
 from .addresses import AddressOps
+from .attributes import AttributeOps
 from .core import SimCore
 from .instances import InstanceOps
 from .keys_images import KeyImageOps, generate_key, parse_public_key
 from .network import NetworkOps
 from .security_groups import SecurityGroupOps
+from .snapshots import SnapshotOps
 from .volumes import VolumeOps
 
 __all__ = ["Sim", "generate_key", "parse_public_key"]
 
 
-class Sim(NetworkOps, SecurityGroupOps, KeyImageOps, InstanceOps, VolumeOps,
-          AddressOps, AccountOps, SimCore):
+class Sim(NetworkOps, SecurityGroupOps, KeyImageOps, InstanceOps,
+          AttributeOps, VolumeOps, SnapshotOps, AddressOps, AccountOps,
+          SimCore):
     """All EC2 state of one simulator process."""

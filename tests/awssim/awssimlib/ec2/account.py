@@ -65,7 +65,7 @@ class AccountOps:
                     "vpc": "VpcId", "subnet": "SubnetId", "igw": "InternetGatewayId",
                     "rtb": "RouteTableId", "sg": "GroupId", "i": "InstanceId",
                     "vol": "VolumeId", "eipalloc": "AllocationId",
-                    "key": "KeyPairId"}[prefix]
+                    "key": "KeyPairId", "snap": "SnapshotId"}[prefix]
                 for k, v in self.tags_of(res).items():
                     rows.append({"Key": k, "Value": v, "ResourceId": res[rid],
                                  "ResourceType": rtype})

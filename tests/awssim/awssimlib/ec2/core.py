@@ -61,13 +61,15 @@ KINDS = {
     "sgr": ("InvalidSecurityGroupRuleId.NotFound",
             "InvalidSecurityGroupRuleId.Malformed",
             "The security group rule ID '{}' does not exist"),
+    "snap": ("InvalidSnapshot.NotFound", "InvalidSnapshotID.Malformed",
+             "The snapshot '{}' does not exist."),
 }
 
 RESOURCE_TYPES = {
     "vpc": "vpc", "subnet": "subnet", "igw": "internet-gateway",
     "rtb": "route-table", "sg": "security-group", "i": "instance",
     "vol": "volume", "eipalloc": "elastic-ip", "key": "key-pair",
-    "ami": "image", "eni": "network-interface",
+    "ami": "image", "eni": "network-interface", "snap": "snapshot",
 }
 
 DIRECTIONS = {"east": "e", "west": "w", "central": "c", "north": "n",
@@ -153,9 +155,13 @@ class Region:
         self.keypairs = {}      # by KeyPairId
         self.instances = {}
         self.volumes = {}
+        self.snapshots = {}
         self.addresses = {}     # by AllocationId
         self.reservations = {}
         self.client_tokens = {}  # token -> (fingerprint, reservation id)
+        # (action, token) -> (fingerprint, resource id), for the other
+        # actions that take a ClientToken (CreateVolume, ...)
+        self.idempotency = {}
         self.images = {im["ImageId"]: im for im in images_mod.ubuntu_images(name)}
         self.zones = [f"{name}{c}" for c in "abc"]
         self.zone_ids = {z: f"{zone_id_prefix(name)}-az{i + 1}"
@@ -165,7 +171,8 @@ class Region:
         return {"vpc": self.vpcs, "subnet": self.subnets, "igw": self.igws,
                 "rtb": self.rtbs, "sg": self.sgs, "i": self.instances,
                 "vol": self.volumes, "eipalloc": self.addresses,
-                "key": self.keypairs, "ami": self.images}.get(prefix)
+                "key": self.keypairs, "ami": self.images,
+                "snap": self.snapshots}.get(prefix)
 
 
 class SimCore:
@@ -202,6 +209,9 @@ class SimCore:
             self.delay_rng = random.Random(None if seed is None else seed + 1)
             self.regions = {}
             self.pushed_keys = {}
+            # the volumes' and snapshots' data (volumes.py) go with them
+            for sub in ("volumes", "snapshots"):
+                shutil.rmtree(os.path.join(self.hosts_dir, sub), ignore_errors=True)
 
     def shutdown(self):
         with self.lock:
@@ -310,7 +320,8 @@ class SimCore:
     # ------------------------------------------------------------ time
 
     def tick(self):
-        """Advance time-driven state (boot, termination, pushed keys)."""
+        """Advance time-driven state (boot, termination, pushed keys,
+        volume and snapshot states)."""
         t = now()
         starts = []
         with self.lock:
@@ -337,6 +348,8 @@ class SimCore:
                         inst["_metadata_pending_until"] = None
                     if host is not None:
                         host.expire_keys(t)
+                self._tick_volumes(reg, t)
+                self._tick_snapshots(reg, t)
         for inst, ip in starts:
             threading.Thread(target=self._start_sshd, args=(inst, ip),
                              daemon=True).start()
@@ -367,9 +380,18 @@ class SimCore:
                     v["UserData"] = i["_user_data"]
                     host = i.get("_host")
                     v["SshListening"] = sorted(host.procs) if host else []
+                    v["DeviceDir"] = host.dev_dir if host else None
                     r["instances"].append(v)
-                r["volumes"] = [self.view_volume(v) for v in reg.volumes.values()
-                                if not v.get("_deleted")]
+                r["volumes"] = []
+                for vol in live(reg.volumes):
+                    v = self.view_volume(vol)
+                    v["DataDir"] = vol.get("_dir")
+                    r["volumes"].append(v)
+                r["snapshots"] = []
+                for snap in live(reg.snapshots):
+                    v = self.view_snapshot(snap)
+                    v["DataDir"] = snap["_dir"]
+                    r["snapshots"].append(v)
                 r["addresses"] = [self.view_address(reg, a) for a in live(reg.addresses)]
                 out[name] = r
         return out

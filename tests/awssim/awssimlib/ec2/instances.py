@@ -1,7 +1,7 @@
-"""Instances: launch, the state machine, Describe, attributes, console.
+"""Instances: launch, the state machine, Describe, console.
 
-Block device mappings and EBS volumes are volumes.py; Elastic IPs
-addresses.py.
+Instance attributes are attributes.py; block device mappings and EBS
+volumes volumes.py; Elastic IPs addresses.py.
 """
 
 import base64
@@ -269,6 +269,7 @@ class InstanceOps:
             }
             reg.instances[iid] = inst
             instances.append(inst)
+            self.expose_volumes(reg, inst)
             if host is not None and key is not None:
                 host.set_authorized([(key["_public"], None)])
             elif host is not None:
@@ -396,16 +397,7 @@ class InstanceOps:
                 a["_instance"] = None
                 a["_assoc"] = None
             inst["_eip"] = None
-        for vid in inst["_volumes"]:
-            v = reg.volumes.get(vid)
-            if v is None:
-                continue
-            if v["_dot"]:
-                v["_state"] = "deleted"
-                v["_deleted"] = True
-            else:
-                v["_state"] = "available"
-                v["_instance"] = None
+        self.release_volumes(reg, inst)
 
     def public_ip(self, reg, inst):
         if inst["_eip"]:
@@ -481,7 +473,7 @@ class InstanceOps:
                     "DeviceName": v["_device"],
                     "Ebs": {"AttachTime": v["_attach_time"],
                             "DeleteOnTermination": v["_dot"],
-                            "Status": "attached", "VolumeId": vid}})
+                            "Status": v["_att"], "VolumeId": vid}})
             assoc = None
             if pub:
                 assoc = {"IpOwnerId": self.account if inst["_eip"] else "amazon",
@@ -607,45 +599,6 @@ class InstanceOps:
                                "shutting-down", "_terminated_at",
                                self.opts.terminate_seconds, True)
         return {"TerminatingInstances": out}
-
-    def op_DescribeInstanceAttribute(self, ctx, p):
-        reg = ctx.reg
-        i = self.get(reg, "i", p["InstanceId"])
-        a = p["Attribute"]
-        out = {"InstanceId": i["InstanceId"]}
-        if a == "userData":
-            out["UserData"] = {"Value": i["_user_data"]} if i["_user_data"] else {}
-        elif a == "instanceType":
-            out["InstanceType"] = {"Value": i["InstanceType"]}
-        elif a == "disableApiTermination":
-            out["DisableApiTermination"] = {"Value": i["_disable_api_termination"]}
-        elif a == "disableApiStop":
-            out["DisableApiStop"] = {"Value": False}
-        elif a == "instanceInitiatedShutdownBehavior":
-            out["InstanceInitiatedShutdownBehavior"] = {"Value": i["_shutdown_behavior"]}
-        elif a == "rootDeviceName":
-            out["RootDeviceName"] = {"Value": "/dev/sda1"}
-        elif a == "blockDeviceMapping":
-            out["BlockDeviceMappings"] = self.view_instance(reg, i)["BlockDeviceMappings"]
-        elif a == "groupSet":
-            out["Groups"] = [{"GroupId": g} for g in i["_groups"]]
-        elif a == "sourceDestCheck":
-            out["SourceDestCheck"] = {"Value": True}
-        elif a == "ebsOptimized":
-            out["EbsOptimized"] = {"Value": i["_ebs_optimized"]}
-        elif a == "enaSupport":
-            out["EnaSupport"] = {"Value": True}
-        elif a == "sriovNetSupport":
-            out["SriovNetSupport"] = {"Value": "simple"}
-        elif a == "productCodes":
-            out["ProductCodes"] = []
-        elif a == "enclaveOptions":
-            out["EnclaveOptions"] = {"Enabled": False}
-        else:
-            raise err("InvalidParameterValue",
-                      f"Value ({a}) for parameter attribute is invalid. "
-                      f"Attribute is not supported for this instance.")
-        return out
 
     def op_GetConsoleOutput(self, ctx, p):
         reg = ctx.reg
