@@ -226,6 +226,7 @@ class VolumeTest(VolumeBase):
         root = inst["BlockDeviceMappings"][0]["Ebs"]["VolumeId"]
         self.ok("DetachVolume", VolumeId=root)
         self.wait_volume(root, "available")
+        self.fails("StartInstances", "InvalidParameterValue", InstanceIds=[iid])
         self.ok("AttachVolume", VolumeId=root, InstanceId=iid, Device="/dev/sda1")
         self.wait_volume(root, "in-use", "attached")
         self.ok("StartInstances", InstanceIds=[iid])

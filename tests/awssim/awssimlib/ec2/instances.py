@@ -358,6 +358,11 @@ class InstanceOps:
                 raise err("IncorrectInstanceState",
                           f"The instance '{i['InstanceId']}' is not in a state "
                           f"from which it can be started.")
+            if i["_state"] == "stopped" and not self.has_root_volume(reg, i):
+                raise err("InvalidParameterValue",
+                          f"Invalid value '{i['InstanceId']}' for instanceId. "
+                          f"Instance does not have a volume attached at root "
+                          f"(/dev/sda1)")
         out = self._transition(insts, ("stopped",), "pending", "_running_at",
                                self.opts.boot_seconds, False)
         return {"StartingInstances": out}

@@ -472,6 +472,12 @@ class VolumeOps:
                 self._drop_volume_dir(v)
         inst["_volumes"] = []
 
+    def has_root_volume(self, reg, inst):
+        return any(reg.volumes[v]["_device"] == ROOT_DEVICE
+                   and reg.volumes[v]["_instance"] == inst["InstanceId"]
+                   and reg.volumes[v]["_att"] != "detaching"
+                   for v in inst["_volumes"] if v in reg.volumes)
+
     def expose_volumes(self, reg, inst):
         for vid in inst["_volumes"]:
             v = reg.volumes.get(vid)
