@@ -144,12 +144,47 @@ class AwsCliTest(SimTest):
 
 
 class Boto3Test(SimTest):
-    SIM_ARGS = ("--boot-seconds", "0.5", "--terminate-seconds", "0.5")
+    SIM_ARGS = ("--boot-seconds", "0.5", "--terminate-seconds", "0.5",
+                "--volume-seconds", "0.3", "--snapshot-seconds", "0.5")
 
     def client(self, service, secret=SECRET, **kw):
         return boto3.client(service, endpoint_url=self.sim.endpoint, region_name="us-east-2",
                             aws_access_key_id=KEY, aws_secret_access_key=secret,
                             config=Config(retries={"max_attempts": 1}), **kw)
+
+    def test_volume_snapshot_and_type_change_waiters(self):
+        # boto3's own waiters see the states they expect, in order
+        ec2 = self.client("ec2")
+        fast = {"Delay": 0.2, "MaxAttempts": 50}
+        imgs = ec2.describe_images(Owners=["099720109477"], Filters=[
+            {"Name": "name", "Values": ["ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-*"]}])
+        ami = sorted(imgs["Images"], key=lambda i: i["CreationDate"])[-1]["ImageId"]
+        iid = ec2.run_instances(ImageId=ami, InstanceType="t3.small", MinCount=1, MaxCount=1,
+                                Placement={"AvailabilityZone": "us-east-2b"})[
+            "Instances"][0]["InstanceId"]
+        vid = ec2.create_volume(AvailabilityZone="us-east-2b", Size=20, VolumeType="gp3",
+                                Encrypted=True, ClientToken="data-1")["VolumeId"]
+        ec2.get_waiter("volume_available").wait(VolumeIds=[vid], WaiterConfig=fast)
+        ec2.get_waiter("instance_running").wait(InstanceIds=[iid], WaiterConfig=fast)
+        ec2.attach_volume(VolumeId=vid, InstanceId=iid, Device="/dev/sdf")
+        ec2.get_waiter("volume_in_use").wait(VolumeIds=[vid], WaiterConfig=fast)
+        sid = ec2.create_snapshot(VolumeId=vid, Description="b")["SnapshotId"]
+        ec2.get_waiter("snapshot_completed").wait(SnapshotIds=[sid], WaiterConfig=fast)
+        ec2.stop_instances(InstanceIds=[iid])
+        ec2.get_waiter("instance_stopped").wait(InstanceIds=[iid], WaiterConfig=fast)
+        ec2.modify_instance_attribute(InstanceId=iid, InstanceType={"Value": "t3.large"})
+        ec2.start_instances(InstanceIds=[iid])
+        ec2.get_waiter("instance_running").wait(InstanceIds=[iid], WaiterConfig=fast)
+        inst = ec2.describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0]
+        self.assertEqual(inst["InstanceType"], "t3.large")
+        self.assertIn("/dev/sdf", [b["DeviceName"] for b in inst["BlockDeviceMappings"]])
+        ec2.detach_volume(VolumeId=vid)
+        ec2.get_waiter("volume_available").wait(VolumeIds=[vid], WaiterConfig=fast)
+        ec2.delete_volume(VolumeId=vid)
+        ec2.get_waiter("volume_deleted").wait(VolumeIds=[vid], WaiterConfig=fast)
+        ec2.delete_snapshot(SnapshotId=sid)
+        self.assertEqual(ec2.describe_snapshots(OwnerIds=["self"])["Snapshots"], [])
+        ec2.terminate_instances(InstanceIds=[iid])
 
     def test_provision_and_teardown(self):
         ec2 = self.client("ec2")
