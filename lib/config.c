@@ -1,28 +1,26 @@
 /*
  * config — the stack file, parsed with libyaml's document API and walked
- * against the key table `schema` below. Defaults live in config_defaults().
+ * against the key table of config/schema.c. Defaults live in
+ * config_defaults(); what is checked after the walk (overrides, the key
+ * files) in finish(). The stack's generated key is made by ssh/keyfile.c.
  */
 #include "config.h"
 
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <yaml.h>
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/rand.h>
-
-#include "core/base64.h"
+#include "config/schema.h"
 #include "core/buf.h"
-#include "core/fs.h"
+#include "core/cidr.h"
 #include "core/env.h"
+#include "core/fs.h"
+#include "ssh/keyfile.h"
 
 #define MAX_FILE (1024 * 1024)
 
@@ -50,304 +48,6 @@ static craft_code errat(struct walk *w, const yaml_node_t *n, const char *fmt, .
 	return craft_err_set(w->err, CRAFT_ECONFIG, "%s: line %zu, column %zu: %s", w->name,
 	                     n ? n->start_mark.line + 1 : 1, n ? n->start_mark.column + 1 : 1, msg);
 }
-
-/* ---- small validators: return NULL when fine, else what was expected ---- */
-
-typedef const char *(*check_fn)(const char *v);
-
-static int all_chars(const char *v, const char *allowed_extra, int lower_only)
-{
-	for (const char *p = v; *p; p++) {
-		unsigned char ch = (unsigned char)*p;
-
-		if (lower_only ? (islower(ch) || isdigit(ch)) : (isalnum(ch)))
-			continue;
-		if (strchr(allowed_extra, *p))
-			continue;
-		return 0;
-	}
-	return 1;
-}
-
-static const char *check_stack(const char *v)
-{
-	size_t n = strlen(v);
-
-	if (n < 1 || n > 32 || !all_chars(v, "-", 1) || v[0] == '-' || v[n - 1] == '-')
-		return "a stack name of 1 to 32 characters a-z, 0-9 and '-' (not at either end)";
-	return NULL;
-}
-
-static const char *check_region(const char *v)
-{
-	/* two letters, one or more -word parts, a number: us-east-2, us-gov-west-1 */
-	const char *p = v;
-	int parts = 0;
-
-	if (!islower((unsigned char)p[0]) || !islower((unsigned char)p[1]) || p[2] != '-')
-		goto bad;
-	p += 2;
-	while (*p == '-') {
-		p++;
-		if (islower((unsigned char)*p)) {
-			while (islower((unsigned char)*p))
-				p++;
-			parts++;
-			continue;
-		}
-		if (isdigit((unsigned char)*p) && parts > 0) {
-			while (isdigit((unsigned char)*p))
-				p++;
-			if (*p == '\0')
-				return NULL;
-		}
-		break;
-	}
-bad:
-	return "an AWS region such as us-east-2";
-}
-
-int craft_cidr_parse(const char *s, unsigned *addr, int *prefix)
-{
-	unsigned a = 0;
-	long pre;
-	const char *p = s;
-	char *end;
-
-	for (int i = 0; i < 4; i++) {
-		long oct;
-
-		if (!isdigit((unsigned char)*p))
-			return -1;
-		oct = strtol(p, &end, 10);
-		if (oct < 0 || oct > 255 || end - p > 3 || (end - p > 1 && *p == '0'))
-			return -1;
-		a = (a << 8) | (unsigned)oct;
-		p = end;
-		if (i < 3) {
-			if (*p != '.')
-				return -1;
-			p++;
-		}
-	}
-	if (*p != '/' || !isdigit((unsigned char)p[1]))
-		return -1;
-	pre = strtol(p + 1, &end, 10);
-	if (*end || pre < 0 || pre > 32 || end - (p + 1) > 2)
-		return -1;
-	if (pre < 32 && (a & (0xffffffffu >> pre)) != 0)
-		return -2; /* host bits set */
-	if (addr)
-		*addr = a;
-	if (prefix)
-		*prefix = (int)pre;
-	return 0;
-}
-
-static const char *check_vpc_cidr(const char *v)
-{
-	int pre;
-	int rc = craft_cidr_parse(v, NULL, &pre);
-
-	if (rc == -2)
-		return "a network address with the host bits zero (e.g. 10.20.0.0/16)";
-	if (rc < 0)
-		return "an IPv4 CIDR block such as 10.20.0.0/16";
-	if (pre < 16 || pre > 24)
-		return "a VPC block between /16 and /24 (subnets are carved as /prefix+4)";
-	return NULL;
-}
-
-static const char *check_source(const char *v)
-{
-	int rc;
-
-	if (strcmp(v, "auto") == 0)
-		return NULL;
-	rc = craft_cidr_parse(v, NULL, NULL);
-	if (rc == -2)
-		return "a CIDR with the host bits zero (e.g. 203.0.113.7/32)";
-	if (rc < 0)
-		return "an IPv4 CIDR such as 203.0.113.7/32, or 'auto'";
-	return NULL;
-}
-
-static const char *check_instance_type(const char *v)
-{
-	const char *dot = strchr(v, '.');
-	size_t n = strlen(v);
-
-	if (!dot || dot == v || !dot[1] || strchr(dot + 1, '.') || n > 32 ||
-	    !islower((unsigned char)v[0]) || !all_chars(v, ".-", 1))
-		return "an instance type such as t3.medium";
-	for (const char *p = v; p < dot; p++)
-		if (isdigit((unsigned char)*p))
-			return NULL;
-	return "an instance type such as t3.medium";
-}
-
-static const char *check_image(const char *v)
-{
-	size_t n = strlen(v);
-
-	if (strcmp(v, "ubuntu-24.04") == 0 || strcmp(v, "ubuntu-22.04") == 0)
-		return NULL;
-	if (strncmp(v, "ami-", 4) == 0 && (n == 12 || n == 21)) {
-		for (const char *p = v + 4; *p; p++)
-			if (!isxdigit((unsigned char)*p) || isupper((unsigned char)*p))
-				goto bad;
-		return NULL;
-	}
-bad:
-	return "'ubuntu-24.04', 'ubuntu-22.04' or an image id such as ami-0abcdef1234567890";
-}
-
-static const char *check_volume_type(const char *v)
-{
-	if (strcmp(v, "gp3") == 0 || strcmp(v, "gp2") == 0 || strcmp(v, "standard") == 0)
-		return NULL;
-	return "a root volume type: gp3, gp2 or standard";
-}
-
-static const char *check_user(const char *v)
-{
-	size_t n = strlen(v);
-
-	if (n < 1 || n > 32 || !(islower((unsigned char)v[0]) || v[0] == '_') ||
-	    !all_chars(v, "_-", 1))
-		return "a user name such as ubuntu";
-	return NULL;
-}
-
-static const char *check_nonempty(const char *v)
-{
-	return *v ? NULL : "a non-empty value";
-}
-
-static const char *check_path(const char *v)
-{
-	if (!*v)
-		return "a path";
-	if (strstr(v, ".."))
-		return "a path inside the project (no '..')";
-	return NULL;
-}
-
-static const char *check_http_path(const char *v)
-{
-	if (v[0] != '/')
-		return "a path starting with '/' such as /api/health";
-	for (const char *p = v; *p; p++)
-		if ((unsigned char)*p <= ' ' || *p == '#' || *p == '"' || *p == '\\')
-			return "a URL path without spaces, quotes or '#'";
-	return NULL;
-}
-
-static const char *check_varname(const char *v)
-{
-	if (!*v || isdigit((unsigned char)v[0]) || !all_chars(v, "_", 0) || strlen(v) > 64)
-		return "a variable name of letters, digits and '_' (not starting with a digit)";
-	return NULL;
-}
-
-static const char *check_env_value(const char *v)
-{
-	for (const char *p = v; *p; p++)
-		if (*p == '\n' || *p == '\r')
-			return "a single-line value";
-	return strlen(v) > 4096 ? "a value of at most 4096 characters" : NULL;
-}
-
-static const char *check_tag_key(const char *v)
-{
-	size_t n = strlen(v);
-
-	if (n < 1 || n > 128)
-		return "a tag key of 1 to 128 characters";
-	if (strncmp(v, "aws:", 4) == 0 || strncmp(v, "craftctl:", 9) == 0 || strcmp(v, "Name") == 0)
-		return "a tag key of your own (aws:*, craftctl:* and Name are set by craftctl)";
-	return NULL;
-}
-
-static const char *check_tag_value(const char *v)
-{
-	return strlen(v) > 256 ? "a tag value of at most 256 characters" : NULL;
-}
-
-/* ---- the key table ---- */
-
-enum ftype { T_STR, T_INT, T_STRLIST, T_MAP, T_SECTION };
-
-struct field {
-	const char *key;
-	enum ftype type;
-	size_t off;       /* T_STR: char*; T_INT: int; T_STRLIST: char*[]; T_MAP: kv[] */
-	size_t count_off; /* T_STRLIST, T_MAP */
-	const struct field *sub;
-	check_fn check;      /* value (T_STR, list items, map values) */
-	check_fn check_key;  /* T_MAP keys */
-	long min, max;       /* T_INT range; T_STRLIST/T_MAP maximum count in max */
-	const char *special; /* ssh_key, ... handled after the walk */
-};
-
-#define OFF(m) offsetof(struct craft_config, m)
-#define END                                                     \
-	{                                                       \
-		NULL, T_STR, 0, 0, NULL, NULL, NULL, 0, 0, NULL \
-	}
-
-static const struct field root_volume_fields[] = {
-	{ "size_gb", T_INT, OFF(root_size_gb), 0, NULL, NULL, NULL, 8, 16384, NULL },
-	{ "type", T_STR, OFF(root_type), 0, NULL, check_volume_type, NULL, 0, 0, NULL },
-	END,
-};
-
-static const struct field network_fields[] = {
-	{ "cidr", T_STR, OFF(cidr), 0, NULL, check_vpc_cidr, NULL, 0, 0, NULL },
-	{ "availability_zones", T_INT, OFF(az_count), 0, NULL, NULL, NULL, 1, 6, NULL },
-	END,
-};
-
-static const struct field instance_fields[] = {
-	{ "type", T_STR, OFF(instance_type), 0, NULL, check_instance_type, NULL, 0, 0, NULL },
-	{ "image", T_STR, OFF(image), 0, NULL, check_image, NULL, 0, 0, NULL },
-	{ "root_volume", T_SECTION, 0, 0, root_volume_fields, NULL, NULL, 0, 0, NULL },
-	{ "ssh_user", T_STR, OFF(ssh_user), 0, NULL, check_user, NULL, 0, 0, NULL },
-	{ "ssh_key", T_STR, OFF(ssh_key), 0, NULL, check_nonempty, NULL, 0, 0, "ssh_key" },
-	{ "ssh_port", T_INT, OFF(ssh_port), 0, NULL, NULL, NULL, 1, 65535, NULL },
-	END,
-};
-
-static const struct field access_fields[] = {
-	{ "ssh_from", T_STRLIST, OFF(ssh_from), OFF(n_ssh_from), NULL, check_source, NULL, 1,
-	  CRAFT_CONFIG_MAX_LIST, NULL },
-	{ "http_from", T_STRLIST, OFF(http_from), OFF(n_http_from), NULL, check_source, NULL, 0,
-	  CRAFT_CONFIG_MAX_LIST, NULL },
-	END,
-};
-
-static const struct field deploy_fields[] = {
-	{ "compose_file", T_STR, OFF(compose_file), 0, NULL, check_path, NULL, 0, 0, NULL },
-	{ "http_port", T_INT, OFF(http_port), 0, NULL, NULL, NULL, 1, 65535, NULL },
-	{ "health_path", T_STR, OFF(health_path), 0, NULL, check_http_path, NULL, 0, 0, NULL },
-	{ "env", T_MAP, OFF(env), OFF(n_env), NULL, check_env_value, check_varname, 0,
-	  CRAFT_CONFIG_MAX_MAP, NULL },
-	{ "secrets", T_STRLIST, OFF(secrets), OFF(n_secrets), NULL, check_varname, NULL, 0,
-	  CRAFT_CONFIG_MAX_LIST, NULL },
-	END,
-};
-
-static const struct field schema[] = {
-	{ "stack", T_STR, OFF(stack), 0, NULL, check_stack, NULL, 0, 0, NULL },
-	{ "region", T_STR, OFF(region), 0, NULL, check_region, NULL, 0, 0, NULL },
-	{ "network", T_SECTION, 0, 0, network_fields, NULL, NULL, 0, 0, NULL },
-	{ "instance", T_SECTION, 0, 0, instance_fields, NULL, NULL, 0, 0, NULL },
-	{ "access", T_SECTION, 0, 0, access_fields, NULL, NULL, 0, 0, NULL },
-	{ "deploy", T_SECTION, 0, 0, deploy_fields, NULL, NULL, 0, 0, NULL },
-	{ "tags", T_MAP, OFF(tags), OFF(n_tags), NULL, check_tag_value, check_tag_key, 0, 40,
-	  NULL },
-	END,
-};
 
 /* ---- defaults, in one place ---- */
 
@@ -436,76 +136,6 @@ void craft_config_free(struct craft_config *c)
 		free(c->tags[i].value);
 	}
 	free(c);
-}
-
-/* ---- "did you mean" ---- */
-
-int craft_config_distance(const char *a, const char *b)
-{
-	/* optimal string alignment distance, bounded to short keys */
-	int la = (int)strlen(a), lb = (int)strlen(b);
-	int d[34][34];
-
-	if (la > 32 || lb > 32)
-		return 99;
-	for (int i = 0; i <= la; i++)
-		d[i][0] = i;
-	for (int j = 0; j <= lb; j++)
-		d[0][j] = j;
-	for (int i = 1; i <= la; i++) {
-		for (int j = 1; j <= lb; j++) {
-			int cost = tolower((unsigned char)a[i - 1]) !=
-			           tolower((unsigned char)b[j - 1]);
-			int v = d[i - 1][j] + 1;
-
-			if (d[i][j - 1] + 1 < v)
-				v = d[i][j - 1] + 1;
-			if (d[i - 1][j - 1] + cost < v)
-				v = d[i - 1][j - 1] + cost;
-			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
-			    d[i - 2][j - 2] + 1 < v)
-				v = d[i - 2][j - 2] + 1;
-			d[i][j] = v;
-		}
-	}
-	return d[la][lb];
-}
-
-static const char *closest_key(const struct field *fields, const char *key)
-{
-	const char *best = NULL;
-	int bestd = 99;
-	int limit = (int)strlen(key) / 3 + 1;
-
-	if (limit > 3)
-		limit = 3;
-	for (const struct field *f = fields; f->key; f++) {
-		int d = craft_config_distance(key, f->key);
-
-		if (d < bestd) {
-			bestd = d;
-			best = f->key;
-		}
-	}
-	return bestd <= limit ? best : NULL;
-}
-
-/* Where else in the schema a key is known: "'cidr' belongs under 'network'". */
-static const char *home_of(const char *key, const struct field *except)
-{
-	for (const struct field *f = schema; f->key; f++) {
-		if (f->type != T_SECTION || f->sub == except)
-			continue;
-		for (const struct field *s = f->sub; s->key; s++) {
-			if (strcmp(s->key, key) == 0)
-				return f->key;
-			if (s->type == T_SECTION && s->sub != except)
-				for (const struct field *t = s->sub; t->key; t++)
-					if (strcmp(t->key, key) == 0)
-						return s->key;
-		}
-	}
-	return NULL;
 }
 
 /* ---- the walk ---- */
@@ -737,8 +367,8 @@ static craft_code walk_section(struct walk *w, const struct field *fields, const
 			if (strcmp(f->key, key) == 0)
 				break;
 		if (!f->key) {
-			const char *near = closest_key(fields, key);
-			const char *home = home_of(key, fields);
+			const char *near = schema_closest_key(fields, key);
+			const char *home = schema_home_of(key, fields);
 
 			if (near)
 				return errat(w, k, "unknown key '%.80s'%s%s (did you mean '%s'?)",
@@ -790,37 +420,6 @@ static craft_code expand_path(char **out, const char *dir, const char *p, struct
 	return *out ? CRAFT_OK : craft_err_set(err, CRAFT_ENOMEM, "out of memory");
 }
 
-/* Checks that path is a readable private key with a .pub beside it. */
-static const char *check_key_files(const char *path, char *why, size_t whysz)
-{
-	char head[128];
-	char pub[4200];
-	FILE *f;
-	size_t n;
-
-	f = fopen(path, "r");
-	if (!f) {
-		snprintf(why, whysz, "cannot read '%.400s': %s", path, strerror(errno));
-		return why;
-	}
-	n = fread(head, 1, sizeof(head) - 1, f);
-	fclose(f);
-	head[n] = '\0';
-	if (!strstr(head, "-----BEGIN ") || !strstr(head, "PRIVATE KEY-----")) {
-		snprintf(why, whysz,
-		         "'%.400s' is not a private key (expected a PEM or OpenSSH key)", path);
-		return why;
-	}
-	if (snprintf(pub, sizeof(pub), "%s.pub", path) >= (int)sizeof(pub))
-		return "key path too long";
-	if (access(pub, R_OK) != 0) {
-		snprintf(why, whysz, "'%.250s' has no public half '%.250s.pub' beside it", path,
-		         path);
-		return why;
-	}
-	return NULL;
-}
-
 static const yaml_node_t *find_node(yaml_document_t *doc, const yaml_node_t *root, const char *sect,
                                     const char *key)
 {
@@ -856,7 +455,7 @@ static craft_code finish(struct walk *w, const yaml_node_t *root,
 	int vpre;
 
 	if (ov && ov->stack) {
-		bad = check_stack(ov->stack);
+		bad = schema_check_stack(ov->stack);
 		if (bad)
 			return craft_err_set(w->err, CRAFT_ECONFIG,
 			                     "invalid --stack '%.80s': expected %s", ov->stack,
@@ -866,7 +465,7 @@ static craft_code finish(struct walk *w, const yaml_node_t *root,
 			return craft_err_set(w->err, CRAFT_ENOMEM, "out of memory");
 	}
 	if (ov && ov->region) {
-		bad = check_region(ov->region);
+		bad = schema_check_region(ov->region);
 		if (bad)
 			return craft_err_set(w->err, CRAFT_ECONFIG,
 			                     "invalid --region '%.80s': expected %s", ov->region,
@@ -891,7 +490,7 @@ static craft_code finish(struct walk *w, const yaml_node_t *root,
 		if (rc)
 			return errat(w, find_node(w->doc, root, "instance", "ssh_key"), "%s",
 			             w->err->msg);
-		bad = check_key_files(full, why, sizeof(why));
+		bad = craft_ssh_keyfile_check(full, why, sizeof(why));
 		if (bad) {
 			free(full);
 			return errat(w, find_node(w->doc, root, "instance", "ssh_key"),
@@ -993,7 +592,7 @@ craft_code craft_config_parse(struct craft_config **out, const char *name, const
 		}
 	}
 	yaml_parser_delete(&parser);
-	rc = walk_section(&w, schema, NULL, root, 0);
+	rc = walk_section(&w, schema_root, NULL, root, 0);
 	if (rc)
 		goto cleanup;
 	rc = finish(&w, root, ov);
@@ -1025,41 +624,6 @@ craft_code craft_config_load(struct craft_config **out, const char *path,
 	return rc;
 }
 
-/* ---- helpers for the engine ---- */
-
-int craft_config_is_arm64(const char *t)
-{
-	const char *dot = strchr(t, '.');
-	const char *p = t;
-
-	if (!dot)
-		return 0;
-	if (strncmp(t, "a1.", 3) == 0)
-		return 1;
-	while (p < dot && !isdigit((unsigned char)*p))
-		p++;
-	while (p < dot && isdigit((unsigned char)*p))
-		p++;
-	for (; p < dot; p++)
-		if (*p == 'g')
-			return 1;
-	return 0;
-}
-
-craft_code craft_config_subnet_cidr(char *out, size_t outsz, const char *vpc_cidr, int index)
-{
-	unsigned a;
-	int pre;
-	unsigned s;
-
-	if (craft_cidr_parse(vpc_cidr, &a, &pre) != 0 || pre > 24 || index < 0 || index > 15)
-		return CRAFT_EINTERNAL;
-	s = a | ((unsigned)index << (32 - pre - 4));
-	snprintf(out, outsz, "%u.%u.%u.%u/%d", s >> 24, (s >> 16) & 255, (s >> 8) & 255, s & 255,
-	         pre + 4);
-	return CRAFT_OK;
-}
-
 /* ---- the generated key ---- */
 
 craft_code craft_config_generated_key_path(char **out, const char *stack, struct craft_err *err)
@@ -1084,150 +648,6 @@ craft_code craft_config_generated_key_path(char **out, const char *stack, struct
 	return *out ? CRAFT_OK : craft_err_set(err, CRAFT_ENOMEM, "out of memory");
 }
 
-static craft_code put_u32(struct craft_buf *b, unsigned v)
-{
-	unsigned char x[4] = { (unsigned char)(v >> 24), (unsigned char)(v >> 16),
-		               (unsigned char)(v >> 8), (unsigned char)v };
-
-	return craft_buf_add(b, x, 4);
-}
-
-static craft_code put_str(struct craft_buf *b, const void *d, size_t n)
-{
-	craft_code rc = put_u32(b, (unsigned)n);
-
-	return rc ? rc : craft_buf_add(b, d, n);
-}
-
-static craft_code write_file(const char *path, const char *data, size_t n, int mode,
-                             struct craft_err *err)
-{
-	char tmp[4200];
-	int fd;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof(tmp))
-		return craft_err_set(err, CRAFT_EIO, "path too long");
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	if (fd < 0)
-		return craft_err_set(err, CRAFT_EIO, "cannot write '%s': %s", tmp, strerror(errno));
-	if (fchmod(fd, (mode_t)mode) != 0 || write(fd, data, n) != (ssize_t)n || fsync(fd) != 0) {
-		int e = errno;
-
-		close(fd);
-		unlink(tmp);
-		return craft_err_set(err, CRAFT_EIO, "cannot write '%s': %s", tmp, strerror(e));
-	}
-	close(fd);
-	if (rename(tmp, path) != 0) {
-		int e = errno;
-
-		unlink(tmp);
-		return craft_err_set(err, CRAFT_EIO, "cannot write '%s': %s", path, strerror(e));
-	}
-	return CRAFT_OK;
-}
-
-/* Writes an unencrypted openssh-key-v1 ed25519 private key and its .pub. */
-static craft_code generate_key(const char *path, const char *comment, struct craft_err *err)
-{
-	EVP_PKEY_CTX *pctx = NULL;
-	EVP_PKEY *pkey = NULL;
-	unsigned char pk[32], sk[32], seckey[64], check[4];
-	size_t pklen = sizeof(pk), sklen = sizeof(sk);
-	struct craft_buf blob = CRAFT_BUF_INIT(4096), priv = CRAFT_BUF_INIT(4096);
-	struct craft_buf file = CRAFT_BUF_INIT(8192), pub = CRAFT_BUF_INIT(4096);
-	struct craft_buf pubblob = CRAFT_BUF_INIT(256);
-	char pubpath[4200];
-	craft_code rc = CRAFT_OK;
-	const char *s;
-
-	pctx = EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, NULL);
-	if (!pctx || EVP_PKEY_keygen_init(pctx) <= 0 || EVP_PKEY_keygen(pctx, &pkey) <= 0 ||
-	    EVP_PKEY_get_raw_public_key(pkey, pk, &pklen) <= 0 ||
-	    EVP_PKEY_get_raw_private_key(pkey, sk, &sklen) <= 0 || pklen != 32 || sklen != 32) {
-		rc = craft_err_set(err, CRAFT_EIO, "cannot generate an ed25519 key (OpenSSL)");
-		goto cleanup;
-	}
-	memcpy(seckey, sk, 32);
-	memcpy(seckey + 32, pk, 32);
-	if (RAND_bytes(check, sizeof(check)) != 1) {
-		rc = craft_err_set(err, CRAFT_EIO, "cannot get random bytes (OpenSSL)");
-		goto cleanup;
-	}
-
-	rc = put_str(&pubblob, "ssh-ed25519", 11);
-	rc = rc ? rc : put_str(&pubblob, pk, 32);
-
-	rc = rc ? rc : craft_buf_add(&priv, check, 4);
-	rc = rc ? rc : craft_buf_add(&priv, check, 4);
-	rc = rc ? rc : put_str(&priv, "ssh-ed25519", 11);
-	rc = rc ? rc : put_str(&priv, pk, 32);
-	rc = rc ? rc : put_str(&priv, seckey, 64);
-	rc = rc ? rc : put_str(&priv, comment, strlen(comment));
-	for (unsigned char pad = 1; !rc && priv.len % 8 != 0; pad++)
-		rc = craft_buf_addch(&priv, (char)pad);
-
-	rc = rc ? rc : craft_buf_add(&blob, "openssh-key-v1", 15);
-	rc = rc ? rc : put_str(&blob, "none", 4);
-	rc = rc ? rc : put_str(&blob, "none", 4);
-	rc = rc ? rc : put_str(&blob, "", 0);
-	rc = rc ? rc : put_u32(&blob, 1);
-	rc = rc ? rc : put_str(&blob, pubblob.data, pubblob.len);
-	rc = rc ? rc : put_str(&blob, priv.data, priv.len);
-	if (rc) {
-		rc = craft_err_set(err, rc, "cannot encode the generated key");
-		goto cleanup;
-	}
-	{
-		struct craft_buf enc = CRAFT_BUF_INIT(8192);
-
-		rc = craft_base64_add(&enc, blob.data, blob.len);
-		rc = rc ? rc : craft_buf_addstr(&file, "-----BEGIN OPENSSH PRIVATE KEY-----\n");
-		s = craft_buf_str(&enc);
-		for (size_t off = 0; !rc && off < enc.len; off += 70) {
-			size_t n = enc.len - off < 70 ? enc.len - off : 70;
-
-			rc = craft_buf_add(&file, s + off, n);
-			rc = rc ? rc : craft_buf_addch(&file, '\n');
-		}
-		rc = rc ? rc : craft_buf_addstr(&file, "-----END OPENSSH PRIVATE KEY-----\n");
-		if (enc.data)
-			OPENSSL_cleanse(enc.data, enc.len);
-		craft_buf_release(&enc);
-	}
-	rc = rc ? rc : craft_buf_addstr(&pub, "ssh-ed25519 ");
-	rc = rc ? rc : craft_base64_add(&pub, pubblob.data, pubblob.len);
-	rc = rc ? rc : craft_buf_printf(&pub, " %s\n", comment);
-	if (rc) {
-		rc = craft_err_set(err, rc, "cannot encode the generated key");
-		goto cleanup;
-	}
-	if (snprintf(pubpath, sizeof(pubpath), "%s.pub", path) >= (int)sizeof(pubpath)) {
-		rc = craft_err_set(err, CRAFT_EIO, "path too long");
-		goto cleanup;
-	}
-	/* the .pub first: a private key without its .pub would be refused later */
-	rc = write_file(pubpath, pub.data, pub.len, 0644, err);
-	rc = rc ? rc : write_file(path, file.data, file.len, 0600, err);
-cleanup:
-	OPENSSL_cleanse(sk, sizeof(sk));
-	OPENSSL_cleanse(seckey, sizeof(seckey));
-	if (priv.data)
-		OPENSSL_cleanse(priv.data, priv.len);
-	if (blob.data)
-		OPENSSL_cleanse(blob.data, blob.len);
-	if (file.data)
-		OPENSSL_cleanse(file.data, file.len);
-	craft_buf_release(&priv);
-	craft_buf_release(&blob);
-	craft_buf_release(&file);
-	craft_buf_release(&pub);
-	craft_buf_release(&pubblob);
-	EVP_PKEY_free(pkey);
-	EVP_PKEY_CTX_free(pctx);
-	return rc;
-}
-
 craft_code craft_config_ensure_key(struct craft_config *c, int *created, struct craft_err *err)
 {
 	char *path = NULL;
@@ -1244,7 +664,7 @@ craft_code craft_config_ensure_key(struct craft_config *c, int *created, struct 
 	if (rc)
 		return rc;
 	if (access(path, F_OK) == 0) {
-		if (check_key_files(path, why, sizeof(why))) {
+		if (craft_ssh_keyfile_check(path, why, sizeof(why))) {
 			rc = craft_err_set(err, CRAFT_ECONFIG, "generated key: %s", why);
 			goto cleanup;
 		}
@@ -1260,7 +680,7 @@ craft_code craft_config_ensure_key(struct craft_config *c, int *created, struct 
 	if (rc)
 		goto cleanup;
 	snprintf(comment, sizeof(comment), "craftctl-%s", c->stack);
-	rc = generate_key(path, comment, err);
+	rc = craft_ssh_keyfile_generate(path, comment, err);
 	if (rc)
 		goto cleanup;
 	if (created)

@@ -12,8 +12,8 @@
  * is left out, craft_config_ensure_key generates (or reuses) an ed25519 key
  * for the stack under $XDG_CONFIG_HOME/craftctl/<stack>/ (default
  * ~/.config/craftctl/<stack>/): the private key in OpenSSH format, mode
- * 0600, and its .pub beside it. The key is made with OpenSSL's EVP ED25519
- * and written by craftctl itself (no ssh-keygen needed).
+ * 0600, and its .pub beside it, made and written by craftctl itself
+ * (ssh/keyfile.h; no ssh-keygen needed).
  *
  * Ownership: a struct craft_config from craft_config_load belongs to the
  * caller (craft_config_free); every string inside belongs to the struct.
@@ -111,9 +111,6 @@ craft_code craft_config_public_key(char **out, const struct craft_config *c, str
 /* 1 when instance_type is an arm64 (Graviton) type: t4g, m6g, c7gn, a1, ... */
 int craft_config_is_arm64(const char *instance_type);
 
-/* Validation helpers shared with the engine. */
-/* Parses "a.b.c.d/n" (host bits must be zero). Returns 0 or -1. */
-int craft_cidr_parse(const char *s, unsigned *addr, int *prefix);
 /* The CIDR of subnet number index of the carved layout (public i = i,
  * private i = 8 + i): vpc prefix + 4 bits. */
 craft_code craft_config_subnet_cidr(char *out, size_t outsz, const char *vpc_cidr, int index);

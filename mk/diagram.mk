@@ -13,7 +13,5 @@ diagram-docs: $(BIN)
 
 # libFuzzer on the compose reader and the DOT writer (not part of `make test`).
 .PHONY: fuzz-compose
+# Built by the rule in mk/fuzz.mk.
 fuzz-compose: $(BUILD)/fuzz/compose
-$(BUILD)/fuzz/compose: tests/fuzz/compose/fuzz_compose.c lib/diagram/compose.c lib/diagram/diagram.c lib/infra/model.c lib/config.c lib/core/base64.c lib/core/buf.c lib/core/env.c lib/core/error.c lib/core/fs.c | $(BUILD)/.deps
-	@mkdir -p $(dir $@)
-	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) $(PKG_CFLAGS) -o $@ $^ $(PKG_LIBS)

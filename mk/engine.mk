@@ -2,11 +2,8 @@
 # destroy against the AWS simulator, the benchmark and the config fuzzer.
 .PHONY: test-engine fuzz-config
 
-FUZZ_CC ?= clang
+# Built by the rule in mk/fuzz.mk.
 fuzz-config: $(BUILD)/fuzz/config
-$(BUILD)/fuzz/config: tests/fuzz/config/fuzz_config.c lib/config.c lib/core/base64.c lib/core/buf.c lib/core/env.c lib/core/error.c lib/core/fs.c | $(BUILD)/.deps
-	@mkdir -p $(dir $@)
-	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(CPPFLAGS) $(PKG_CFLAGS) -o $@ $^ $(PKG_LIBS)
 
 TEST_SUITES += test-engine
 test-engine: $(BIN) $(BUILD)/tests/engine-instance-api $(BUILD)/fuzz/config

@@ -39,7 +39,8 @@ craft_code craft_buf_addstr(struct craft_buf *b, const char *s);
 craft_code craft_buf_addch(struct craft_buf *b, char c);
 craft_code craft_buf_printf(struct craft_buf *b, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));
-craft_code craft_buf_vprintf(struct craft_buf *b, const char *fmt, va_list ap);
+craft_code craft_buf_vprintf(struct craft_buf *b, const char *fmt, va_list ap)
+        __attribute__((format(printf, 2, 0)));
 
 /*
  * Appends the whole of the file at path; b's max bounds what it may read.

@@ -68,7 +68,7 @@ void craft_report(const struct craft_reporter *r, const struct craft_event *ev);
 void craft_logf(const struct craft_reporter *r, enum craft_level level, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 void craft_vlogf(const struct craft_reporter *r, enum craft_level level, const char *fmt,
-                 va_list ap);
+                 va_list ap) __attribute__((format(printf, 3, 0)));
 
 /* A CRAFT_EV_RESOURCE event. */
 void craft_report_resource(const struct craft_reporter *r, const char *action, const char *res_kind,

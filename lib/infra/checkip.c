@@ -9,6 +9,7 @@
 
 #include "aws/http.h"
 #include "config.h"
+#include "core/cidr.h"
 #include "infra/internal.h"
 
 static void *checkip_thread(void *ud)

@@ -7,7 +7,7 @@ Checks what the README states against the tree and the binary:
 - the commands table lists exactly the commands `craftctl --help` lists;
 - every --option it names is accepted by craftctl (globally or by a
   command, as `craftctl help COMMAND` shows);
-- the stack-file table lists exactly the keys lib/config.c accepts;
+- the stack-file table lists exactly the keys lib/config/schema.c accepts;
 - every `make TARGET` it names is a target of the Makefile;
 - every path in the repository it names exists;
 - every AWS_* / CRAFTCTL_* variable it names is read by lib/ or cli/;
@@ -92,8 +92,8 @@ def main():
     report(not unknown, f"every craftctl option it names ({len(named)}) is accepted", f"unknown: {unknown}")
 
     # The stack file.
-    cfg = open("lib/config.c", encoding="utf-8").read()
-    tables = dict(re.findall(r"static const struct field (\w+)\[\] = \{(.*?)\n\};", cfg, re.S))
+    cfg = open("lib/config/schema.c", encoding="utf-8").read()
+    tables = dict(re.findall(r"(?:static )?const struct field (\w+)\[\] = \{(.*?)\n\};", cfg, re.S))
     keys = set()
 
     def walk(name, prefix, depth=0):
@@ -102,10 +102,10 @@ def main():
                 walk(sub, prefix + key + ".", depth + 1)
             else:
                 keys.add(prefix + key)
-    walk("schema", "")
+    walk("schema_root", "")
     rows = {re.sub(r"`", "", c) for c in table_first_cells(section(readme, "The stack file"))}
-    report(bool(keys) and rows == keys, f"the stack file table lists the {len(keys)} keys lib/config.c accepts",
-           f"only in README: {sorted(rows - keys)}, only in config.c: {sorted(keys - rows)}")
+    report(bool(keys) and rows == keys, f"the stack file table lists the {len(keys)} keys lib/config/schema.c accepts",
+           f"only in README: {sorted(rows - keys)}, only in schema.c: {sorted(keys - rows)}")
 
     # make targets.
     db = subprocess.run(["make", "-pRrq", "-f", "Makefile", ":"], capture_output=True, text=True,

@@ -164,60 +164,6 @@ Test(config, yaml_features_are_understood)
 	craft_config_free(c);
 }
 
-Test(config, subnets_are_carved_deterministically)
-{
-	char s[32];
-
-	cr_assert_eq(craft_config_subnet_cidr(s, sizeof(s), "10.20.0.0/16", 0), CRAFT_OK);
-	cr_assert_str_eq(s, "10.20.0.0/20");
-	craft_config_subnet_cidr(s, sizeof(s), "10.20.0.0/16", 1);
-	cr_assert_str_eq(s, "10.20.16.0/20");
-	craft_config_subnet_cidr(s, sizeof(s), "10.20.0.0/16", 8);
-	cr_assert_str_eq(s, "10.20.128.0/20");
-	craft_config_subnet_cidr(s, sizeof(s), "192.168.4.0/24", 15);
-	cr_assert_str_eq(s, "192.168.4.240/28");
-	cr_assert_neq(craft_config_subnet_cidr(s, sizeof(s), "10.0.0.0/16", 16), CRAFT_OK);
-}
-
-Test(config, cidr_parser_is_strict)
-{
-	unsigned a;
-	int p;
-
-	cr_assert_eq(craft_cidr_parse("10.20.0.0/16", &a, &p), 0);
-	cr_assert_eq(a, 0x0a140000u);
-	cr_assert_eq(p, 16);
-	cr_assert_eq(craft_cidr_parse("0.0.0.0/0", &a, &p), 0);
-	cr_assert_eq(craft_cidr_parse("10.20.0.1/16", NULL, NULL), -2);
-	cr_assert_lt(craft_cidr_parse("10.20.0/16", NULL, NULL), 0);
-	cr_assert_lt(craft_cidr_parse("10.20.0.0", NULL, NULL), 0);
-	cr_assert_lt(craft_cidr_parse("10.20.0.0/33", NULL, NULL), 0);
-	cr_assert_lt(craft_cidr_parse("010.20.0.0/16", NULL, NULL), 0);
-	cr_assert_lt(craft_cidr_parse("10.20.0.0/16x", NULL, NULL), 0);
-	cr_assert_lt(craft_cidr_parse("256.0.0.0/8", NULL, NULL), 0);
-}
-
-Test(config, graviton_types_are_arm64)
-{
-	cr_assert(craft_config_is_arm64("t4g.small"));
-	cr_assert(craft_config_is_arm64("m6gd.large"));
-	cr_assert(craft_config_is_arm64("c7gn.xlarge"));
-	cr_assert(craft_config_is_arm64("a1.medium"));
-	cr_assert(craft_config_is_arm64("g5g.xlarge"));
-	cr_assert_not(craft_config_is_arm64("t3.medium"));
-	cr_assert_not(craft_config_is_arm64("g5.xlarge"));
-	cr_assert_not(craft_config_is_arm64("m6i.large"));
-	cr_assert_not(craft_config_is_arm64("inf2.xlarge"));
-}
-
-Test(config, distance_counts_transpositions_once)
-{
-	cr_assert_eq(craft_config_distance("isntance", "instance"), 1);
-	cr_assert_eq(craft_config_distance("cdir", "cidr"), 1);
-	cr_assert_eq(craft_config_distance("region", "region"), 0);
-	cr_assert_eq(craft_config_distance("abc", ""), 3);
-}
-
 static char *tmpdir(void)
 {
 	char tmpl[] = "/tmp/craft-config-XXXXXX";
@@ -274,16 +220,17 @@ Test(config, ssh_key_must_be_private_with_pub)
 	free(d);
 }
 
-Test(config, generated_key_is_openssh_ed25519_0600_and_reused)
+/* The key's format is ssh/keyfile.c's (tests/unit/ssh/test_keyfile.c); here
+ * where it goes and that it is made once. */
+Test(config, generated_key_is_per_stack_and_reused)
 {
 	char *d = tmpdir();
 	struct craft_config *c = parse_ok("stack: keytest\n");
 	struct craft_err err;
 	char *pubtext = NULL;
-	char cmd[1024], expect[600], got[600];
+	char expect[600];
 	struct stat st;
 	int created = -1;
-	FILE *p;
 
 	setenv("XDG_CONFIG_HOME", d, 1);
 	craft_err_init(&err);
@@ -296,16 +243,7 @@ Test(config, generated_key_is_openssh_ed25519_0600_and_reused)
 	cr_assert_eq(craft_config_public_key(&pubtext, c, &err), CRAFT_OK);
 	cr_assert(strncmp(pubtext, "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI", 37) == 0, "%s",
 	          pubtext);
-	/* OpenSSH itself must read the private key and derive the same public key */
-	if (access("/usr/bin/ssh-keygen", X_OK) == 0) {
-		snprintf(cmd, sizeof(cmd), "/usr/bin/ssh-keygen -y -f '%s'", c->ssh_key);
-		p = popen(cmd, "r");
-		cr_assert_not_null(p);
-		cr_assert_not_null(fgets(got, sizeof(got), p));
-		cr_assert_eq(pclose(p), 0);
-		got[strcspn(got, "\n")] = '\0';
-		cr_assert(strncmp(got, pubtext, strlen(got)) == 0, "'%s' vs '%s'", got, pubtext);
-	}
+	cr_assert(strstr(pubtext, " craftctl-keytest") != NULL, "%s", pubtext);
 	free(pubtext);
 	craft_config_free(c);
 	c = parse_ok("stack: keytest\n");
