@@ -1,4 +1,4 @@
-# aws core (issue 3): the botocore differential test, credential providers,
+# aws core: the botocore differential test, credential providers,
 # retries and `craftctl api` against loopback fakes, and a fuzz smoke run.
 # The SigV4 suite itself runs in test-unit (tests/unit/aws/).
 TEST_SUITES += test-aws

@@ -1,4 +1,4 @@
-# The GitHub Actions pipeline (issue 8): workflow linters, shellcheck of every
+# The GitHub Actions pipeline: workflow linters, shellcheck of every
 # run: block, craftctl invocations checked against the binary, security rules,
 # the deploy paths filter, and the scripts the workflows run.
 TEST_SUITES += test-pipeline

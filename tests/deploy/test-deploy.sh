@@ -3,7 +3,7 @@
 # real dockerd (own socket, no bridge, no iptables), deploying the offline
 # demo stack (busybox-static FROM scratch, network_mode: host).
 #
-# Covers issue 6's "done when": a deploy serves the release; a changed
+# What a deploy must do: a deploy serves the release; a changed
 # release replaces it; a release whose healthcheck never passes is rolled
 # back (previous still served, exit 1); a host-key mismatch is refused
 # before any upload or command; a wrong user key gives a clear

@@ -10,7 +10,7 @@
 #   destroy: discovery round -> TerminateInstances -> (termination)
 #            -> DescribeInstances (terminated) -> DetachInternetGateway
 #            -> DeleteInternetGateway -> DeleteVpc
-# Targets (issue 5): cold <= 1.25x bound, no-op within 4 calls' latency,
+# Targets: cold <= 1.25x bound, no-op within 4 calls' latency,
 # destroy <= 1.25x bound. Exits non-zero when a target is missed.
 set -u
 cd "$(dirname "$0")/../.." || exit 1

@@ -18,7 +18,7 @@ CHECK is one of:
   paths     deploy.yml's `paths` filter: every pattern matches a file in
             the repository, and files that end up on the instance or in
             craftctl trigger a deploy while docs and tests do not
-  structure what issue 8 requires of each workflow (permissions,
+  structure what the project requires of each workflow (permissions,
             concurrency, environment, OIDC, the confirmation step, ...)
   refs      every script and package list a run: block names exists (and
             is executable when run directly), every `make` target exists

@@ -5,7 +5,7 @@
 #     `npm ci` from tests/pipeline/package-lock.json;
 #  2. check_workflows.py: every run: block through shellcheck, every
 #     craftctl invocation asked of build/craftctl, the security rules, the
-#     deploy paths filter and what issue 8 requires of each workflow;
+#     deploy paths filter and what the project requires of each workflow;
 #  3. fixtures/: broken workflows each check must reject (so none of the
 #     checks above can pass by accident), and mutated copies of the real
 #     workflows that the structure and paths checks must reject;
