@@ -50,6 +50,10 @@ struct cli_ctx;
 /* Command flags. */
 #define CLI_CMD_POSITIONAL 0x1 /* takes positional arguments */
 #define CLI_CMD_HIDDEN     0x2 /* not listed in --help (none are today) */
+/* What a stack command's setup does (cli_stack_open, cli_target_setup): */
+#define CLI_CMD_LOCK     0x4  /* takes the stack's lock (exit 3 naming the holder) */
+#define CLI_CMD_KEY      0x8  /* generates the stack's SSH key when the file has none */
+#define CLI_CMD_READONLY 0x10 /* changes nothing: no key made, no first contact, no pin */
 
 struct cli_command {
 	const char *name;
@@ -133,9 +137,11 @@ int cmd_diagram(struct cli_ctx *ctx);
 extern const struct cli_opt cmd_diagram_opts[];
 
 /* Stack commands (cli/stack.c): the stack file (exit 2 on errors, before
- * any AWS call), state cache, AWS client and, with CLI_STACK_LOCK, the
- * stack's lock (exit 3). CLI_STACK_KEY generates the stack's key when the
- * file leaves ssh_key out. Returns 0, or the exit status after printing. */
+ * any AWS call), state cache, AWS client and what the command's row in
+ * the table declares: CLI_CMD_LOCK takes the stack's lock (exit 3),
+ * CLI_CMD_KEY generates the stack's key when the file leaves ssh_key out.
+ * cli_stack_open_as takes those flags from the caller instead. Returns 0,
+ * or the exit status after printing. */
 struct craft_config;
 struct craft_state;
 struct craft_state_lock;
@@ -146,9 +152,8 @@ struct cli_stack {
 	struct craft_state_lock *lock;
 	struct craft_aws_client *aws;
 };
-#define CLI_STACK_LOCK 0x1
-#define CLI_STACK_KEY  0x2
-int cli_stack_open(struct cli_ctx *ctx, struct cli_stack *s, unsigned flags);
+int cli_stack_open(struct cli_ctx *ctx, struct cli_stack *s);
+int cli_stack_open_as(struct cli_ctx *ctx, struct cli_stack *s, unsigned cmd_flags);
 void cli_stack_close(struct cli_stack *s);
 /* Appends Markdown to $GITHUB_STEP_SUMMARY under GitHub Actions (else nothing). */
 void cli_step_summary(struct cli_ctx *ctx, const char *fmt, ...)

@@ -98,7 +98,7 @@ int cmd_deploy(struct cli_ctx *ctx)
 	if (cli_parse_seconds(ctx, "health-timeout", 1, 86400, &health) ||
 	    cli_parse_seconds(ctx, "lock-timeout", 1, 86400 * 30, &lock))
 		return 2;
-	rc = cli_target_setup(ctx, &tg, 0);
+	rc = cli_target_setup(ctx, &tg);
 	if (rc) {
 		cli_target_release(&tg);
 		return rc;

@@ -43,7 +43,7 @@ int cmd_destroy(struct cli_ctx *ctx)
 		              "destroy needs confirmation: run it in a terminal, or pass --yes");
 		return cli_fail(ctx, &err);
 	}
-	rc = cli_stack_open(ctx, &s, CLI_STACK_LOCK);
+	rc = cli_stack_open(ctx, &s);
 	if (rc)
 		return rc;
 	memset(&o, 0, sizeof(o));

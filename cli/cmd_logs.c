@@ -30,7 +30,7 @@ int cmd_logs(struct cli_ctx *ctx)
 	if (tail && (strtol(tail, &end, 10) < 0 || !end || *end || !*tail))
 		return cli_usage_error("--tail must be a number of lines (got '%s')", tail);
 	craft_err_init(&err);
-	rc = cli_target_setup(ctx, &tg, CLI_TARGET_READONLY);
+	rc = cli_target_setup(ctx, &tg);
 	if (!rc && tg.never_contacted) {
 		craft_err_set(&err, CRAFT_EDEPLOY,
 		              "instance %s of stack '%s' is not deployed yet (no host key pinned): "

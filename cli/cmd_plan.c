@@ -14,7 +14,7 @@ int cmd_plan(struct cli_ctx *ctx)
 	int changes = 0;
 	int rc;
 
-	rc = cli_stack_open(ctx, &s, 0);
+	rc = cli_stack_open(ctx, &s);
 	if (rc)
 		return rc;
 	memset(&o, 0, sizeof(o));

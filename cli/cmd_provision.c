@@ -17,7 +17,7 @@ int cli_stack_provision(struct cli_ctx *ctx, struct craft_infra_outputs *out, in
 	struct craft_err err;
 	int rc;
 
-	rc = cli_stack_open(ctx, &s, CLI_STACK_LOCK | CLI_STACK_KEY);
+	rc = cli_stack_open(ctx, &s);
 	if (rc)
 		return rc;
 	memset(&o, 0, sizeof(o));

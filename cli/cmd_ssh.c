@@ -24,7 +24,7 @@ int cmd_ssh(struct cli_ctx *ctx)
 	craft_code code;
 
 	craft_err_init(&err);
-	rc = cli_target_setup(ctx, &tg, 0);
+	rc = cli_target_setup(ctx, &tg);
 	if (rc) {
 		cli_target_release(&tg);
 		return rc;

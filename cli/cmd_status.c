@@ -32,7 +32,7 @@ static void current_release(struct cli_ctx *ctx, struct cli_stack *stack,
 
 	snprintf(out, outlen, "unknown");
 	craft_err_init(&err);
-	if (cli_target_setup_stack(ctx, &tg, CLI_TARGET_READONLY, stack, inst) != 0)
+	if (cli_target_setup_stack(ctx, &tg, stack, inst) != 0)
 		goto done;
 	if (tg.never_contacted) {
 		snprintf(out, outlen, "not deployed yet (no host key pinned)");
@@ -84,7 +84,7 @@ int cmd_status(struct cli_ctx *ctx)
 	int drift = 0;
 	int rc;
 
-	rc = cli_stack_open(ctx, &s, 0);
+	rc = cli_stack_open(ctx, &s);
 	if (rc)
 		return rc;
 	memset(&o, 0, sizeof(o));

@@ -37,7 +37,7 @@ int cmd_up(struct cli_ctx *ctx)
 	if (rc)
 		return rc;
 
-	rc = cli_target_setup(ctx, &tg, 0);
+	rc = cli_target_setup(ctx, &tg);
 	if (rc) {
 		cli_target_release(&tg);
 		return rc;

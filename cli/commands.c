@@ -57,15 +57,16 @@ const struct cli_command cli_commands[] = {
 	  "With --region, every statement is limited to that region\n"
 	  "(aws:RequestedRegion). With --json, the document is printed on one line.",
 	  NULL },
-	{ "plan", cmd_plan, 0, "show what provision would create, keep, change or delete", "",
+	{ "plan", cmd_plan, CLI_CMD_READONLY,
+	  "show what provision would create, keep, change or delete", "",
 	  "Finds every resource tagged with the stack (AWS is the truth; the state cache\n"
 	  "only caches ids), diffs it against the stack file and prints one line per\n"
 	  "resource: create, keep, update (in place), replace or delete. Changes nothing.\n"
 	  "With ssh_from: auto, the caller's address is looked up at CRAFTCTL_CHECKIP_URL\n"
 	  "(default https://checkip.amazonaws.com).",
 	  NULL },
-	{ "provision", cmd_provision, 0, "create or converge the infrastructure; safe to re-run",
-	  "[--replace]",
+	{ "provision", cmd_provision, CLI_CMD_LOCK | CLI_CMD_KEY,
+	  "create or converge the infrastructure; safe to re-run", "[--replace]",
 	  "Creates what is missing, updates what AWS can change in place, and deletes\n"
 	  "duplicates left by an interrupted run: VPC, internet gateway, public and\n"
 	  "private subnets per zone, public route table, security group, key pair,\n"
@@ -76,7 +77,7 @@ const struct cli_command cli_commands[] = {
 	  "Environment: CRAFTCTL_CHECKIP_URL (the ssh_from: auto lookup URL, default\n"
 	  "https://checkip.amazonaws.com).",
 	  cmd_provision_opts },
-	{ "status", cmd_status, 0,
+	{ "status", cmd_status, CLI_CMD_READONLY,
 	  "resources with ids and states, the address, the URL, drift, release and health", "",
 	  "Lists every resource of the stack with its kind, logical name, id and state,\n"
 	  "then the instance's address, the SSH command and URL, and how many resources\n"
@@ -86,7 +87,8 @@ const struct cli_command cli_commands[] = {
 	  "'not deployed yet' at once) and the answer of deploy.health_path.\n"
 	  "Environment: CRAFTCTL_CHECKIP_URL, as for plan.",
 	  NULL },
-	{ "destroy", cmd_destroy, 0, "delete every resource of the stack (asks unless --yes)", "",
+	{ "destroy", cmd_destroy, CLI_CMD_LOCK,
+	  "delete every resource of the stack (asks unless --yes)", "",
 	  "Deletes everything tagged with the stack in reverse dependency order: waits\n"
 	  "for the instance to terminate, retries DependencyViolation, releases the\n"
 	  "Elastic IP, deletes the key pair and (if craftctl generated it) the stack's\n"
@@ -96,7 +98,7 @@ const struct cli_command cli_commands[] = {
 	  "(default 30, for deletes AWS applies late) is named with its id, exit 1.\n"
 	  "Destroying a stack that has nothing left is a successful no-op.",
 	  NULL },
-	{ "deploy", cmd_deploy, 0,
+	{ "deploy", cmd_deploy, CLI_CMD_KEY,
 	  "deploy the stack to its instance, or to any SSH host with --host",
 	  "[--host H [--port N] [--user U] [-i FILE]] [--rollback] [--force-unlock]",
 	  "Ships the compose file and everything it references to the host, verifies the\n"
@@ -112,21 +114,22 @@ const struct cli_command cli_commands[] = {
 	  "for keepalives more often than every 15 s; CRAFTCTL_REMOTE_ROOT and\n"
 	  "CRAFTCTL_REMOTE_DOCKER_HOST to use another remote root and Docker engine.",
 	  cmd_deploy_opts },
-	{ "up", cmd_up, 0, "provision, then deploy to the instance", "[--replace] [options]",
+	{ "up", cmd_up, CLI_CMD_LOCK | CLI_CMD_KEY, "provision, then deploy to the instance",
+	  "[--replace] [options]",
 	  "Runs 'provision' (see 'craftctl help provision'), then 'deploy' to the stack's\n"
 	  "instance: the new instance's SSH host key is checked against the fingerprints\n"
 	  "cloud-init printed on its console, then pinned (state cache and the instance's\n"
 	  "tag craftctl:host-key). Ends with one result: instance_id, public_ip, release,\n"
 	  "url. Exit 3 when another run holds the stack's or the host's lock.",
 	  cmd_up_opts },
-	{ "ssh", cmd_ssh, CLI_CMD_POSITIONAL, "a shell on the instance, or run CMD there",
-	  "[--host H ...] [-- CMD...]",
+	{ "ssh", cmd_ssh, CLI_CMD_POSITIONAL | CLI_CMD_KEY,
+	  "a shell on the instance, or run CMD there", "[--host H ...] [-- CMD...]",
 	  "Without CMD, opens an interactive shell (needs a terminal). With CMD, runs it on\n"
 	  "the host, passes its output through and exits with its exit status. The host\n"
 	  "key is verified as for deploy.",
 	  cmd_ssh_opts },
-	{ "logs", cmd_logs, CLI_CMD_POSITIONAL, "container logs of the current release",
-	  "[--host H ...] [SERVICE] [-f] [--tail N]",
+	{ "logs", cmd_logs, CLI_CMD_POSITIONAL | CLI_CMD_READONLY,
+	  "container logs of the current release", "[--host H ...] [SERVICE] [-f] [--tail N]",
 	  "Prints the logs of the stack's current release on the host (one service, or\n"
 	  "all), the last --tail lines of each; -f keeps following.",
 	  cmd_logs_opts },

@@ -11,7 +11,12 @@
 #include "config.h"
 #include "state.h"
 
-int cli_stack_open(struct cli_ctx *ctx, struct cli_stack *s, unsigned flags)
+int cli_stack_open(struct cli_ctx *ctx, struct cli_stack *s)
+{
+	return cli_stack_open_as(ctx, s, ctx->cmd ? ctx->cmd->flags : 0);
+}
+
+int cli_stack_open_as(struct cli_ctx *ctx, struct cli_stack *s, unsigned flags)
 {
 	struct craft_config_overrides ov = { ctx->stack, ctx->region };
 	struct craft_aws_options opts;
@@ -24,7 +29,7 @@ int cli_stack_open(struct cli_ctx *ctx, struct cli_stack *s, unsigned flags)
 	rc = craft_config_load(&s->cfg, ctx->config_path, &ov, &err);
 	if (rc)
 		return cli_fail(ctx, &err);
-	if (flags & CLI_STACK_KEY) {
+	if ((flags & CLI_CMD_KEY) && !(flags & CLI_CMD_READONLY)) {
 		int created = 0;
 
 		rc = craft_config_ensure_key(s->cfg, &created, &err);
@@ -35,7 +40,7 @@ int cli_stack_open(struct cli_ctx *ctx, struct cli_stack *s, unsigned flags)
 			           "generated an ed25519 key for stack '%s': %s", s->cfg->stack,
 			           s->cfg->ssh_key);
 	}
-	if (flags & CLI_STACK_LOCK) {
+	if (flags & CLI_CMD_LOCK) {
 		rc = craft_state_lock(&s->lock, s->cfg->stack, ctx->cmd ? ctx->cmd->name : "?",
 		                      &err);
 		if (rc)

@@ -134,7 +134,7 @@ static craft_code instance_target(struct cli_ctx *ctx, struct cli_target *tg, in
 		                     tg->inst.address[0] ? "" : " and has no address");
 	tg->host = xstrdup(tg->inst.address);
 	tg->reporter = &ctx->reporter;
-	if (!(flags & CLI_TARGET_READONLY)) { /* status never writes a tag or the cache */
+	if (!(flags & CLI_CMD_READONLY)) { /* status never writes a tag or the cache */
 		tg->ssh.pin = pin_instance_key;
 		tg->ssh.pin_userdata = tg;
 	}
@@ -161,7 +161,7 @@ static craft_code instance_target(struct cli_ctx *ctx, struct cli_target *tg, in
 	/* Only deploy (and ssh, on the user's request) makes first contact: a
 	 * read-only command answers at once instead of waiting minutes for a
 	 * console that may not show the keys yet. */
-	if (flags & CLI_TARGET_READONLY)
+	if (flags & CLI_CMD_READONLY)
 		return CRAFT_OK;
 	rc = craft_infra_console_host_keys(tg->stack.aws, tg->inst.id, timeout_s, &ctx->reporter,
 	                                   cli_cancel_flag(), &tg->expected, err);
@@ -179,15 +179,22 @@ static craft_code instance_target(struct cli_ctx *ctx, struct cli_target *tg, in
 static int setup(struct cli_ctx *ctx, struct cli_target *tg, unsigned flags, struct cli_stack *open,
                  const struct craft_infra_instance *known);
 
-int cli_target_setup(struct cli_ctx *ctx, struct cli_target *tg, unsigned flags)
+/* What the command's row declares (CLI_CMD_KEY, CLI_CMD_READONLY); the
+ * stack's lock is never the target's to take. */
+static unsigned cmd_flags(const struct cli_ctx *ctx)
 {
-	return setup(ctx, tg, flags, NULL, NULL);
+	return (ctx->cmd ? ctx->cmd->flags : 0) & ~(unsigned)CLI_CMD_LOCK;
 }
 
-int cli_target_setup_stack(struct cli_ctx *ctx, struct cli_target *tg, unsigned flags,
-                           struct cli_stack *s, const struct craft_infra_instance *inst)
+int cli_target_setup(struct cli_ctx *ctx, struct cli_target *tg)
 {
-	return setup(ctx, tg, flags, s, inst);
+	return setup(ctx, tg, cmd_flags(ctx), NULL, NULL);
+}
+
+int cli_target_setup_stack(struct cli_ctx *ctx, struct cli_target *tg, struct cli_stack *s,
+                           const struct craft_infra_instance *inst)
+{
+	return setup(ctx, tg, cmd_flags(ctx), s, inst);
 }
 
 static int setup(struct cli_ctx *ctx, struct cli_target *tg, unsigned flags, struct cli_stack *open,
@@ -238,9 +245,7 @@ static int setup(struct cli_ctx *ctx, struct cli_target *tg, unsigned flags, str
 			tg->stack = *open;
 			memset(open, 0, sizeof(*open));
 		} else {
-			/* A read-only command never generates the stack's key. */
-			rc = cli_stack_open(ctx, &tg->stack,
-			                    (flags & CLI_TARGET_READONLY) ? 0 : CLI_STACK_KEY);
+			rc = cli_stack_open_as(ctx, &tg->stack, flags);
 			if (rc)
 				return rc;
 		}
@@ -251,7 +256,7 @@ static int setup(struct cli_ctx *ctx, struct cli_target *tg, unsigned flags, str
 			tg->ssh.connect_timeout_s = 300;
 		if (instance_target(ctx, tg, tg->ssh.connect_timeout_s, flags, known, &err))
 			return cli_fail(ctx, &err);
-		if (tg->never_contacted && (flags & CLI_TARGET_READONLY))
+		if (tg->never_contacted && (flags & CLI_CMD_READONLY))
 			return 0;
 		if (!cfg->ssh_key && cfg->ssh_key_generated &&
 		    craft_config_generated_key_path(&generated, cfg->stack, &err) == CRAFT_OK &&

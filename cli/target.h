@@ -55,18 +55,18 @@ struct cli_target {
 
 /* Fills tg from the options and the stack file; with --host the stack
  * file alone, else the stack's instance found in AWS (its pinned host key,
- * or on first contact the keys its console shows, pinned once seen).
- * CLI_TARGET_READONLY (status, logs): no first contact and no key
- * generated; an instance with no pinned key returns 0 at once with
- * never_contacted set and the rest of tg unfilled.
+ * or on first contact the keys its console shows, pinned once seen). What
+ * the command's row declares applies: CLI_CMD_KEY generates the stack's
+ * key; CLI_CMD_READONLY (status, logs) makes no first contact, generates
+ * no key and pins nothing, and for an instance with no pinned key returns
+ * 0 at once with never_contacted set and the rest of tg unfilled.
  * Returns 0 or the exit status after printing why. Release tg either way. */
-#define CLI_TARGET_READONLY 0x1
-int cli_target_setup(struct cli_ctx *ctx, struct cli_target *tg, unsigned flags);
+int cli_target_setup(struct cli_ctx *ctx, struct cli_target *tg);
 /* The same for the stack s the caller has open (tg takes it over, s is
  * left empty) and its instance as already discovered (inst may be NULL):
  * no second parse of the stack file, credential chain or lookup. */
-int cli_target_setup_stack(struct cli_ctx *ctx, struct cli_target *tg, unsigned flags,
-                           struct cli_stack *s, const struct craft_infra_instance *inst);
+int cli_target_setup_stack(struct cli_ctx *ctx, struct cli_target *tg, struct cli_stack *s,
+                           const struct craft_infra_instance *inst);
 void cli_target_release(struct cli_target *tg);
 
 int cli_deploy_run(struct cli_ctx *ctx, const struct craft_ssh_target *t,
