@@ -191,3 +191,77 @@ cleanup:
 	EVP_PKEY_CTX_free(pctx);
 	return rc;
 }
+
+/* ---- reading a key file ---- */
+
+/* The decoded body of an OpenSSH-format private key in text ("openssh-key-v1"
+ * and on), or NULL when there is none. *n is its length; the caller frees. */
+static unsigned char *openssh_key_blob(const char *text, size_t *n)
+{
+	const char *begin = strstr(text, "-----BEGIN OPENSSH PRIVATE KEY-----");
+	const char *end = begin ? strstr(begin, "-----END OPENSSH PRIVATE KEY-----") : NULL;
+	unsigned char *raw = NULL;
+
+	*n = 0;
+	if (!end)
+		return NULL;
+	begin += 35;
+	if (craft_base64_decode(&raw, n, begin, (size_t)(end - begin), CRAFT_BASE64_SPACE, NULL))
+		return NULL;
+	return raw;
+}
+
+int craft_ssh_keyfile_is_rsa(const char *path)
+{
+	struct craft_buf text = CRAFT_BUF_INIT(1 << 20);
+	const char *t;
+	unsigned char *raw;
+	size_t n;
+	int rsa = 0;
+
+	if (craft_buf_read_file(&text, path, NULL) != CRAFT_OK)
+		return 0;
+	t = craft_buf_str(&text);
+	if (strstr(t, "BEGIN RSA PRIVATE KEY")) {
+		rsa = 1;
+	} else if ((raw = openssh_key_blob(t, &n)) != NULL) {
+		/* The first key's public blob starts with its type name. */
+		for (size_t i = 0; i + 11 < n && i < 256; i++)
+			if (memcmp(raw + i, "\0\0\0\7ssh-rsa", 11) == 0)
+				rsa = 1;
+		free(raw);
+	}
+	craft_buf_release(&text);
+	return rsa;
+}
+
+craft_code craft_ssh_key_encrypted(const char *path, int *encrypted, struct craft_err *err)
+{
+	struct craft_buf text = CRAFT_BUF_INIT(1 << 20);
+	const char *t;
+	unsigned char *raw;
+	size_t n;
+	craft_code rc;
+
+	*encrypted = 0;
+	rc = craft_buf_read_file(&text, path, err);
+	if (rc == CRAFT_ENOTFOUND)
+		return craft_err_recode(err, CRAFT_EIO);
+	if (rc)
+		return rc;
+	t = craft_buf_str(&text);
+	if (strstr(t, "ENCRYPTED")) {
+		*encrypted = 1;
+	} else if ((raw = openssh_key_blob(t, &n)) != NULL) {
+		/* openssh-key-v1\0, then string ciphername: "none" when not encrypted */
+		if (n > 19 && memcmp(raw, "openssh-key-v1", 15) == 0) {
+			size_t len = ((size_t)raw[15] << 24) | ((size_t)raw[16] << 16) |
+			             ((size_t)raw[17] << 8) | raw[18];
+
+			*encrypted = !(len == 4 && n >= 23 && memcmp(raw + 19, "none", 4) == 0);
+		}
+		free(raw);
+	}
+	craft_buf_release(&text);
+	return CRAFT_OK;
+}

@@ -11,6 +11,11 @@
  *
  * Ownership: craft_ssh_connect gives the caller a session to free with
  * craft_ssh_close. Target strings are borrowed for the call.
+ *
+ * The code: session.c (connect, authenticate, keepalive), verify.c (the
+ * host key policies), exec.c (commands, the background command, quoting),
+ * sftp.c (upload), pty.c (the interactive session); lib/ssh/internal.h is
+ * what they share.
  */
 #ifndef CRAFT_SSH_SESSION_H
 #define CRAFT_SSH_SESSION_H
@@ -22,6 +27,7 @@
 #include "core/error.h"
 #include "core/event.h"
 #include "ssh/hostkey.h"
+#include "ssh/keyfile.h" /* craft_ssh_key_encrypted, for the targets' key files */
 
 /*
  * Called once when a host key was accepted for the first time (a new
@@ -126,10 +132,6 @@ craft_code craft_ssh_upload(struct craft_ssh *s, const char *local_path, const c
 craft_code craft_ssh_interactive(struct craft_ssh *s, const char *command, const char *term,
                                  int cols, int rows, int in_fd, int out_fd, int *exit_status,
                                  struct craft_err *err);
-
-/* *encrypted: 1 when the key file is encrypted (needs a passphrase).
- * A key file that is missing or unreadable is CRAFT_EIO: it was named. */
-craft_code craft_ssh_key_encrypted(const char *path, int *encrypted, struct craft_err *err);
 
 /* Quotes s for a POSIX shell ('...' with embedded quotes escaped). */
 craft_code craft_ssh_shell_quote(struct craft_buf *b, const char *s);

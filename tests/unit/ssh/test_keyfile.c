@@ -75,3 +75,32 @@ Test(keyfile, check_wants_a_private_key_with_its_pub, .init = unit_tmpdir_make,
 	write_text(pub, "ecdsa-sha2-nistp256 AAAA test\n");
 	cr_assert_null(craft_ssh_keyfile_check(key, why, sizeof(why)), "%s", why);
 }
+
+Test(keyfile, detects_encrypted_keys)
+{
+	char dir[] = "/tmp/craft-key-XXXXXX";
+	char path[256];
+	int enc = -1;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/k", dir);
+	/* openssh-key-v1, cipher "none" */
+	write_text(path, "-----BEGIN OPENSSH PRIVATE KEY-----\n"
+	                 "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAA\n"
+	                 "-----END OPENSSH PRIVATE KEY-----\n");
+	cr_assert_eq(craft_ssh_key_encrypted(path, &enc, NULL), CRAFT_OK);
+	cr_assert_eq(enc, 0);
+	/* openssh-key-v1, cipher "aes256-ctr" */
+	write_text(path, "-----BEGIN OPENSSH PRIVATE KEY-----\n"
+	                 "b3BlbnNzaC1rZXktdjEAAAAACmFlczI1Ni1jdHIAAAAEbm9uZQAA\n"
+	                 "-----END OPENSSH PRIVATE KEY-----\n");
+	cr_assert_eq(craft_ssh_key_encrypted(path, &enc, NULL), CRAFT_OK);
+	cr_assert_eq(enc, 1);
+	write_text(path, "-----BEGIN EC PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\n"
+	                 "-----END EC PRIVATE KEY-----\n");
+	cr_assert_eq(craft_ssh_key_encrypted(path, &enc, NULL), CRAFT_OK);
+	cr_assert_eq(enc, 1);
+	unlink(path);
+	rmdir(dir);
+	cr_assert_eq(craft_ssh_key_encrypted(path, &enc, NULL), CRAFT_EIO);
+}

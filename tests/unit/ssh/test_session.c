@@ -6,53 +6,6 @@
 
 #include "ssh/session.h"
 
-Test(session, shell_quote_survives_quotes)
-{
-	struct craft_buf b = CRAFT_BUF_INIT(1024);
-
-	cr_assert_eq(craft_ssh_shell_quote(&b, "it's $HOME `x`"), CRAFT_OK);
-	cr_assert_str_eq(craft_buf_str(&b), "'it'\\''s $HOME `x`'");
-	craft_buf_release(&b);
-}
-
-static void write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	cr_assert_not_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
-Test(session, detects_encrypted_keys)
-{
-	char dir[] = "/tmp/craft-key-XXXXXX";
-	char path[256];
-	int enc = -1;
-
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/k", dir);
-	/* openssh-key-v1, cipher "none" */
-	write_file(path, "-----BEGIN OPENSSH PRIVATE KEY-----\n"
-	                 "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAA\n"
-	                 "-----END OPENSSH PRIVATE KEY-----\n");
-	cr_assert_eq(craft_ssh_key_encrypted(path, &enc, NULL), CRAFT_OK);
-	cr_assert_eq(enc, 0);
-	/* openssh-key-v1, cipher "aes256-ctr" */
-	write_file(path, "-----BEGIN OPENSSH PRIVATE KEY-----\n"
-	                 "b3BlbnNzaC1rZXktdjEAAAAACmFlczI1Ni1jdHIAAAAEbm9uZQAA\n"
-	                 "-----END OPENSSH PRIVATE KEY-----\n");
-	cr_assert_eq(craft_ssh_key_encrypted(path, &enc, NULL), CRAFT_OK);
-	cr_assert_eq(enc, 1);
-	write_file(path, "-----BEGIN EC PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\n"
-	                 "-----END EC PRIVATE KEY-----\n");
-	cr_assert_eq(craft_ssh_key_encrypted(path, &enc, NULL), CRAFT_OK);
-	cr_assert_eq(enc, 1);
-	unlink(path);
-	rmdir(dir);
-	cr_assert_eq(craft_ssh_key_encrypted(path, &enc, NULL), CRAFT_EIO);
-}
-
 Test(session, connect_refuses_a_target_without_host_or_user)
 {
 	struct craft_ssh_target t;
