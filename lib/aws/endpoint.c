@@ -1,6 +1,7 @@
 #include "aws/endpoint.h"
 
 #include <stdio.h>
+#include <ctype.h>
 #include <string.h>
 #include <strings.h>
 
@@ -21,20 +22,42 @@ const struct craft_aws_service *craft_aws_service_find(const char *name)
 	return NULL;
 }
 
+const char *craft_region_invalid(const char *v)
+{
+	/* two letters, one or more -word parts, a number: us-east-2, us-gov-west-1 */
+	const char *p = v ? v : "";
+	int parts = 0;
+
+	if (!islower((unsigned char)p[0]) || !islower((unsigned char)p[1]) || p[2] != '-')
+		goto bad;
+	p += 2;
+	while (*p == '-') {
+		p++;
+		if (islower((unsigned char)*p)) {
+			while (islower((unsigned char)*p))
+				p++;
+			parts++;
+			continue;
+		}
+		if (isdigit((unsigned char)*p) && parts > 0) {
+			while (isdigit((unsigned char)*p))
+				p++;
+			if (*p == '\0')
+				return NULL;
+		}
+		break;
+	}
+bad:
+	return "an AWS region such as us-east-2";
+}
+
 craft_code craft_endpoint_check_region(const char *region, struct craft_err *err)
 {
-	size_t len = region ? strlen(region) : 0;
-	int ok = len > 0 && len <= 63 && region[0] != '-' && region[len - 1] != '-';
+	const char *why = craft_region_invalid(region);
 
-	for (size_t i = 0; ok && i < len; i++) {
-		char c = region[i];
-
-		ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
-	}
-	if (!ok)
-		return craft_err_set(err, CRAFT_EUSAGE,
-		                     "invalid region '%.100s': expected a name like us-east-2",
-		                     region ? region : "");
+	if (why)
+		return craft_err_set(err, CRAFT_EUSAGE, "invalid region '%.100s': expected %s",
+		                     region ? region : "", why);
 	return CRAFT_OK;
 }
 

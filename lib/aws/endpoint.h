@@ -40,6 +40,10 @@ struct craft_endpoint {
 };
 
 /* CRAFT_OK, or CRAFT_EUSAGE naming the region. */
+/* NULL for a region name of AWS's form (two letters, one or more words, a
+ * number: us-east-2, us-gov-west-1, ap-southeast-4), else what was
+ * expected. The one rule for the stack file, --region and AWS_REGION. */
+const char *craft_region_invalid(const char *region);
 craft_code craft_endpoint_check_region(const char *region, struct craft_err *err);
 
 /*

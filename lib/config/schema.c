@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws/endpoint.h"
 #include "core/cidr.h"
 
 /* ---- small validators: return NULL when fine, else what was expected ---- */
@@ -39,31 +40,8 @@ const char *schema_check_stack(const char *v)
 
 const char *schema_check_region(const char *v)
 {
-	/* two letters, one or more -word parts, a number: us-east-2, us-gov-west-1 */
-	const char *p = v;
-	int parts = 0;
-
-	if (!islower((unsigned char)p[0]) || !islower((unsigned char)p[1]) || p[2] != '-')
-		goto bad;
-	p += 2;
-	while (*p == '-') {
-		p++;
-		if (islower((unsigned char)*p)) {
-			while (islower((unsigned char)*p))
-				p++;
-			parts++;
-			continue;
-		}
-		if (isdigit((unsigned char)*p) && parts > 0) {
-			while (isdigit((unsigned char)*p))
-				p++;
-			if (*p == '\0')
-				return NULL;
-		}
-		break;
-	}
-bad:
-	return "an AWS region such as us-east-2";
+	/* the one rule, shared with --region and AWS_REGION */
+	return craft_region_invalid(v);
 }
 
 static const char *check_vpc_cidr(const char *v)

@@ -164,6 +164,12 @@ expect "invalid region is a usage error" 2 "invalid region 'us east 1'" \
   clean "${ENVCREDS[@]}" "$bin" api ec2 DescribeVpcs --region 'us east 1'
 expect "invalid region from AWS_REGION names it" 2 "AWS_REGION: invalid region 'US_EAST_2'" \
   clean "${ENVCREDS[@]}" AWS_REGION=US_EAST_2 "$bin" api ec2 DescribeVpcs
+# one rule wherever the region comes from: the stack file refuses 'local', so AWS_REGION does
+expect "AWS_REGION=local is refused as region: local is" 2 "AWS_REGION: invalid region 'local': expected an AWS region such as us-east-2" \
+  clean "${ENVCREDS[@]}" AWS_REGION=local "$bin" api ec2 DescribeVpcs --endpoint-url "$M"
+printf 'stack: r1\nregion: local\n' >"$tmp/region-local.yaml"
+expect "region: local in the stack file is refused the same way" 2 "an AWS region such as us-east-2" \
+  clean "${ENVCREDS[@]}" "$bin" -c "$tmp/region-local.yaml" plan
 expect "no region is a usage error" 2 "no AWS region" \
   clean "${ENVCREDS[@]}" "$bin" api ec2 DescribeVpcs --endpoint-url "$M"
 expect "a non-http endpoint url is a usage error" 2 "invalid endpoint url 'ftp://x'" \

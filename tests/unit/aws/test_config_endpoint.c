@@ -109,10 +109,13 @@ Test(profile, errors_name_the_line)
 
 Test(endpoint, region_names)
 {
+	/* one rule for the stack file, --region and AWS_REGION: AWS's form */
 	static const char *const good[] = { "us-east-2", "eu-central-1", "cn-north-1",
-		                            "us-gov-west-1", "local" };
-	static const char *const bad[] = { "",    "US-EAST-1", "us_east_1", "us east 1",
-		                           "-us", "us-",       "us.east",   "a/b" };
+		                            "us-gov-west-1", "ap-southeast-4" };
+	static const char *const bad[] = { "",      "US-EAST-1", "us_east_1", "us east 1",
+		                           "-us",   "us-",       "us.east",   "a/b",
+		                           "local", "us-east2",  "useast-1",  "us-east-",
+		                           "us-1" };
 
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
 		cr_assert_eq(craft_endpoint_check_region(good[i], NULL), CRAFT_OK, "%s", good[i]);
