@@ -23,17 +23,6 @@ const struct cli_opt cmd_diagram_opts[] = {
 	CLI_OPT_END,
 };
 
-/* The compose file named by the stack file, relative to the stack file. */
-static void compose_path(char *out, size_t cap, const struct craft_config *c)
-{
-	const char *slash = strrchr(c->path, '/');
-
-	if (c->compose_file[0] == '/' || !slash)
-		snprintf(out, cap, "%s", c->compose_file);
-	else
-		snprintf(out, cap, "%.*s/%s", (int)(slash - c->path), c->path, c->compose_file);
-}
-
 static const char *base_name(const char *p)
 {
 	const char *s = strrchr(p, '/');
@@ -168,7 +157,7 @@ int cmd_diagram(struct cli_ctx *ctx)
 		goto cleanup;
 	}
 	memset(&di, 0, sizeof(di));
-	compose_path(cpath, sizeof(cpath), cfg);
+	snprintf(cpath, sizeof(cpath), "%s", cfg->compose_path);
 	rc = craft_compose_load(compose, cpath, &err);
 	if (rc == CRAFT_ENOTFOUND) {
 		craft_logf(&ctx->reporter, CRAFT_LEVEL_WARN,

@@ -276,21 +276,9 @@ static int setup(struct cli_ctx *ctx, struct cli_target *tg, unsigned flags, str
 	}
 	if (!tg->ssh.port)
 		tg->ssh.port = cfg->ssh_port;
-	/* The compose file is relative to the stack file's directory. */
-	{
-		const char *cf = cfg->compose_file;
-		const char *slash = strrchr(ctx->config_path, '/');
-		size_t n = strlen(ctx->config_path) + strlen(cf) + 2;
-
-		tg->compose_file = malloc(n);
-		if (!tg->compose_file)
-			return cli_fail(ctx, &err);
-		if (cf[0] == '/' || !slash)
-			snprintf(tg->compose_file, n, "%s", cf);
-		else
-			snprintf(tg->compose_file, n, "%.*s/%s", (int)(slash - ctx->config_path),
-			         ctx->config_path, cf);
-	}
+	tg->compose_file = xstrdup(cfg->compose_path);
+	if (!tg->compose_file)
+		return cli_fail(ctx, &err);
 
 	tg->ssh.host = tg->host;
 	tg->ssh.user = tg->user;

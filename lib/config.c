@@ -120,6 +120,7 @@ void craft_config_free(struct craft_config *c)
 	free(c->ssh_user);
 	free(c->ssh_key);
 	free(c->compose_file);
+	free(c->compose_path);
 	free(c->health_path);
 	for (int i = 0; i < c->n_ssh_from; i++)
 		free(c->ssh_from[i]);
@@ -502,6 +503,12 @@ static craft_code finish(struct walk *w, const yaml_node_t *root,
 	} else {
 		c->ssh_key_generated = 1;
 	}
+	/* resolved once, here: relative to the stack file's folder, ~ expanded */
+	free(c->compose_path);
+	c->compose_path = NULL;
+	if (expand_path(&c->compose_path, w->dir, c->compose_file, w->err) != CRAFT_OK)
+		return errat(w, find_node(w->doc, root, "deploy", "compose_file"), "%s",
+		             w->err->msg);
 	return CRAFT_OK;
 }
 

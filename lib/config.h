@@ -59,7 +59,8 @@ struct craft_config {
 	int n_http_from;
 
 	/* deploy */
-	char *compose_file;
+	char *compose_file; /* as written (shown in output) */
+	char *compose_path; /* the file: relative to the stack file's folder, ~ expanded */
 	int http_port;
 	char *health_path;
 	struct craft_config_kv env[CRAFT_CONFIG_MAX_MAP];

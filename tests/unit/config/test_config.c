@@ -294,3 +294,42 @@ Test(config, broken_stack_files)
 	closedir(dir);
 	cr_assert_geq(n, 15);
 }
+
+/* The compose file is resolved once, at load: relative to the stack file's
+ * folder, ~ expanded, absolute kept; compose_file stays as written. */
+Test(config, compose_path_is_resolved_against_the_stack_file)
+{
+	static const struct {
+		const char *stack_file, *compose, *want;
+	} cases[] = {
+		{ "/srv/app/craftctl.yaml", "docker-compose.yml", "/srv/app/docker-compose.yml" },
+		{ "/srv/app/craftctl.yaml", "deploy/stack.yml", "/srv/app/deploy/stack.yml" },
+		{ "/srv/app/craftctl.yaml", "/opt/stack.yml", "/opt/stack.yml" },
+		{ "craftctl.yaml", "docker-compose.yml", "./docker-compose.yml" },
+		{ "/srv/app/craftctl.yaml", "~/stack.yml", "/home/tester/stack.yml" },
+	};
+	char *old = getenv("HOME") ? strdup(getenv("HOME")) : NULL;
+
+	setenv("HOME", "/home/tester", 1);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char text[256];
+		struct craft_config *c = NULL;
+		struct craft_err err;
+
+		snprintf(text, sizeof(text),
+		         "stack: demo\nregion: us-east-2\ndeploy: { compose_file: '%s' }\n",
+		         cases[i].compose);
+		craft_err_init(&err);
+		cr_assert_eq(
+		        craft_config_parse(&c, cases[i].stack_file, text, strlen(text), NULL, &err),
+		        CRAFT_OK, "%s", err.msg);
+		cr_assert_str_eq(c->compose_path, cases[i].want, "%s", cases[i].compose);
+		cr_assert_str_eq(c->compose_file, cases[i].compose);
+		craft_config_free(c);
+	}
+	if (old)
+		setenv("HOME", old, 1);
+	else
+		unsetenv("HOME");
+	free(old);
+}
