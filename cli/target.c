@@ -207,7 +207,6 @@ static int setup(struct cli_ctx *ctx, struct cli_target *tg, unsigned flags, str
 	int nfps = cli_opt_list(ctx, "host-key", &fps);
 	const struct craft_config *cfg;
 	struct craft_err err;
-	char *generated = NULL;
 	int rc;
 
 	memset(tg, 0, sizeof(*tg));
@@ -258,22 +257,15 @@ static int setup(struct cli_ctx *ctx, struct cli_target *tg, unsigned flags, str
 			return cli_fail(ctx, &err);
 		if (tg->never_contacted && (flags & CLI_CMD_READONLY))
 			return 0;
-		if (!cfg->ssh_key && cfg->ssh_key_generated &&
-		    craft_config_generated_key_path(&generated, cfg->stack, &err) == CRAFT_OK &&
-		    access(generated, F_OK) != 0) {
-			free(generated);
-			generated = NULL;
-		}
 	}
 	tg->user = xstrdup(cli_opt_str(ctx, "user") ? cli_opt_str(ctx, "user") : cfg->ssh_user);
-	if (cli_opt_str(ctx, "identity")) {
+	/* The stack file's key is resolved at load (the generated key's path when
+	 * it names none); a generated key a read-only command finds missing is
+	 * left out (ssh-agent and ~/.ssh/id_* then). */
+	if (cli_opt_str(ctx, "identity"))
 		tg->identity = expand_home(cli_opt_str(ctx, "identity"));
-		free(generated);
-	} else if (generated) { /* read-only: the stack's generated key, if it exists */
-		tg->identity = generated;
-	} else {
-		tg->identity = expand_home(cfg->ssh_key);
-	}
+	else if (cfg->ssh_key && (!cfg->ssh_key_generated || access(cfg->ssh_key, F_OK) == 0))
+		tg->identity = xstrdup(cfg->ssh_key);
 	if (!tg->ssh.port)
 		tg->ssh.port = cfg->ssh_port;
 	tg->compose_file = xstrdup(cfg->compose_path);

@@ -501,7 +501,11 @@ static craft_code finish(struct walk *w, const yaml_node_t *root,
 		c->ssh_key = full;
 		c->ssh_key_generated = 0;
 	} else {
+		/* the generated key's path, whether or not it exists yet (it is made
+		 * by craft_config_ensure_key); without HOME it stays unset and
+		 * ensure_key says why */
 		c->ssh_key_generated = 1;
+		(void)craft_config_generated_key_path(&c->ssh_key, c->stack, NULL);
 	}
 	/* resolved once, here: relative to the stack file's folder, ~ expanded */
 	free(c->compose_path);
@@ -665,19 +669,20 @@ craft_code craft_config_ensure_key(struct craft_config *c, int *created, struct 
 
 	if (created)
 		*created = 0;
-	if (!c->ssh_key_generated || c->ssh_key)
+	if (!c->ssh_key_generated)
 		return CRAFT_OK;
-	rc = craft_config_generated_key_path(&path, c->stack, err);
-	if (rc)
-		return rc;
-	if (access(path, F_OK) == 0) {
-		if (craft_ssh_keyfile_check(path, why, sizeof(why))) {
-			rc = craft_err_set(err, CRAFT_ECONFIG, "generated key: %s", why);
-			goto cleanup;
-		}
-		c->ssh_key = path;
+	if (!c->ssh_key) {
+		rc = craft_config_generated_key_path(&c->ssh_key, c->stack, err);
+		if (rc)
+			return rc;
+	}
+	if (access(c->ssh_key, F_OK) == 0) {
+		if (craft_ssh_keyfile_check(c->ssh_key, why, sizeof(why)))
+			return craft_err_set(err, CRAFT_ECONFIG, "generated key: %s", why);
 		return CRAFT_OK;
 	}
+	if (!(path = strdup(c->ssh_key)))
+		return craft_err_set(err, CRAFT_ENOMEM, "out of memory");
 	dir = dir_of(path);
 	if (!dir) {
 		rc = craft_err_set(err, CRAFT_ENOMEM, "out of memory");
@@ -692,8 +697,6 @@ craft_code craft_config_ensure_key(struct craft_config *c, int *created, struct 
 		goto cleanup;
 	if (created)
 		*created = 1;
-	c->ssh_key = path;
-	path = NULL;
 cleanup:
 	free(path);
 	free(dir);

@@ -176,23 +176,12 @@ static void choose(struct craft_infra *in, struct found *f, enum craft_kind kind
 
 /* The stack's public key, when it can be read (plan and status may run
  * where the generated key does not exist: then keys are not compared). */
+/* The stack's public key, when its file exists yet (a generated key is
+ * made by provision), to compare with the key pair's. */
 static void load_pubkey(struct craft_infra *in)
 {
-	struct craft_config probe;
-	char *path = NULL;
-
-	if (in->pubkey)
-		return;
-	if (in->cfg->ssh_key) {
+	if (!in->pubkey && in->cfg->ssh_key)
 		craft_config_public_key(&in->pubkey, in->cfg, NULL);
-		return;
-	}
-	if (craft_config_generated_key_path(&path, in->cfg->stack, NULL) != CRAFT_OK)
-		return;
-	memset(&probe, 0, sizeof(probe));
-	probe.ssh_key = path;
-	craft_config_public_key(&in->pubkey, &probe, NULL);
-	free(path);
 }
 
 craft_code eng_discover(struct craft_infra *in, int wait_ip, int attrs, struct craft_err *err)

@@ -193,11 +193,8 @@ static void fill_outputs(struct craft_infra *in, struct craft_infra_outputs *out
 	int eip = craft_model_find(m, CRAFT_K_EIP, "server");
 	const struct craft_config *c = in->cfg;
 	char port[16] = "";
-	char *genkey = NULL;
 
 	memset(out, 0, sizeof(*out));
-	if (!c->ssh_key && c->ssh_key_generated)
-		craft_config_generated_key_path(&genkey, c->stack, NULL);
 	if (inst >= 0 && m->res[inst].found) {
 		COPY(out->instance_id, m->res[inst].id);
 		COPY(out->state, m->res[inst].state);
@@ -210,17 +207,13 @@ static void fill_outputs(struct craft_infra *in, struct craft_infra_outputs *out
 		if (c->ssh_port != 22)
 			snprintf(port, sizeof(port), " -p %d", c->ssh_port);
 		snprintf(out->ssh, sizeof(out->ssh), "ssh -i %s%s %s@%s",
-		         c->ssh_key ? c->ssh_key
-		         : genkey   ? genkey
-		                    : "KEY",
-		         port, c->ssh_user, out->address);
+		         c->ssh_key ? c->ssh_key : "KEY", port, c->ssh_user, out->address);
 		if (c->http_port == 80)
 			snprintf(out->url, sizeof(out->url), "http://%s/", out->address);
 		else
 			snprintf(out->url, sizeof(out->url), "http://%s:%d/", out->address,
 			         c->http_port);
 	}
-	free(genkey);
 }
 
 static void report_outputs(const struct craft_reporter *rep, const char *message,
