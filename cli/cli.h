@@ -153,6 +153,12 @@ struct cli_stack {
 	struct craft_aws_client *aws;
 };
 int cli_stack_open(struct cli_ctx *ctx, struct cli_stack *s);
+/* The AWS client's options from the global ones (--profile, --endpoint-url,
+ * -v) for region, and the engine's (the reporter, the cancel flag). */
+struct craft_aws_options;
+struct craft_infra_opts;
+void cli_aws_options(struct cli_ctx *ctx, const char *region, struct craft_aws_options *o);
+void cli_infra_options(struct cli_ctx *ctx, struct craft_infra_opts *o);
 int cli_stack_open_as(struct cli_ctx *ctx, struct cli_stack *s, unsigned cmd_flags);
 void cli_stack_close(struct cli_stack *s);
 /* Appends Markdown to $GITHUB_STEP_SUMMARY under GitHub Actions (else nothing). */

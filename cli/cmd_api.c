@@ -70,12 +70,7 @@ int cmd_api(struct cli_ctx *ctx)
 		}
 	}
 
-	memset(&opts, 0, sizeof(opts));
-	opts.region = ctx->region;
-	opts.profile = ctx->profile;
-	opts.endpoint_url = ctx->endpoint_url;
-	opts.reporter = &ctx->reporter;
-	opts.verbose = ctx->verbose;
+	cli_aws_options(ctx, ctx->region, &opts);
 	craft_err_init(&err);
 	rc = craft_aws_client_new(&client, &opts, &err);
 	if (rc == CRAFT_OK) {

@@ -46,9 +46,7 @@ int cmd_destroy(struct cli_ctx *ctx)
 	rc = cli_stack_open(ctx, &s);
 	if (rc)
 		return rc;
-	memset(&o, 0, sizeof(o));
-	o.reporter = &ctx->reporter;
-	o.cancel = cli_cancel_flag();
+	cli_infra_options(ctx, &o);
 	a.stack = s.cfg->stack;
 	craft_err_init(&err);
 	if (craft_infra_new(&in, s.cfg, s.aws, s.st, &o, &err) == CRAFT_OK &&

@@ -82,20 +82,14 @@ static int discover(struct cli_ctx *ctx, const struct craft_config *cfg,
 	struct craft_err err;
 	craft_code rc;
 
-	memset(&ao, 0, sizeof(ao));
-	ao.region = cfg->region;
-	ao.profile = ctx->profile;
-	ao.endpoint_url = ctx->endpoint_url;
-	ao.reporter = &ctx->reporter;
-	ao.verbose = ctx->verbose;
+	cli_aws_options(ctx, cfg->region, &ao);
 	craft_err_init(&err);
 	rc = craft_aws_client_new(aws, &ao, &err);
 	if (rc == CRAFT_EUSAGE && no_credentials(ctx, cfg->region))
 		return -1; /* no region and no credentials: nothing AWS is set up here */
 	if (rc)
 		return cli_fail(ctx, &err);
-	memset(&io, 0, sizeof(io));
-	io.reporter = &ctx->reporter;
+	cli_infra_options(ctx, &io);
 	io.no_checkip = 1; /* the picture shows the rules AWS has; no lookup needed */
 	rc = craft_infra_new(in, cfg, *aws, NULL, &io, &err);
 	if (!rc)

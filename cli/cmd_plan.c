@@ -17,9 +17,7 @@ int cmd_plan(struct cli_ctx *ctx)
 	rc = cli_stack_open(ctx, &s);
 	if (rc)
 		return rc;
-	memset(&o, 0, sizeof(o));
-	o.reporter = &ctx->reporter;
-	o.cancel = cli_cancel_flag();
+	cli_infra_options(ctx, &o);
 	craft_err_init(&err);
 	if (craft_infra_new(&in, s.cfg, s.aws, s.st, &o, &err) == CRAFT_OK &&
 	    craft_infra_plan(in, &changes, &err) == CRAFT_OK) {

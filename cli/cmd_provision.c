@@ -20,10 +20,8 @@ int cli_stack_provision(struct cli_ctx *ctx, struct craft_infra_outputs *out, in
 	rc = cli_stack_open(ctx, &s);
 	if (rc)
 		return rc;
-	memset(&o, 0, sizeof(o));
-	o.reporter = &ctx->reporter;
+	cli_infra_options(ctx, &o);
 	o.replace = cli_opt_count(ctx, "replace") > 0;
-	o.cancel = cli_cancel_flag();
 	craft_err_init(&err);
 	if (craft_infra_new(&in, s.cfg, s.aws, s.st, &o, &err) == CRAFT_OK &&
 	    craft_infra_provision(in, out, &err) == CRAFT_OK) {

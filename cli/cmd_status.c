@@ -87,10 +87,8 @@ int cmd_status(struct cli_ctx *ctx)
 	rc = cli_stack_open(ctx, &s);
 	if (rc)
 		return rc;
-	memset(&o, 0, sizeof(o));
+	cli_infra_options(ctx, &o);
 	memset(&out, 0, sizeof(out));
-	o.reporter = &ctx->reporter;
-	o.cancel = cli_cancel_flag();
 	craft_err_init(&err);
 	if (craft_infra_new(&in, s.cfg, s.aws, s.st, &o, &err) == CRAFT_OK &&
 	    craft_infra_status(in, &drift, &out, &err) == CRAFT_OK)

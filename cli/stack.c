@@ -9,7 +9,25 @@
 #include "aws/client.h"
 #include "cli/cli.h"
 #include "config.h"
+#include "infra/engine.h"
 #include "state.h"
+
+void cli_aws_options(struct cli_ctx *ctx, const char *region, struct craft_aws_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->region = region;
+	o->profile = ctx->profile;
+	o->endpoint_url = ctx->endpoint_url;
+	o->reporter = &ctx->reporter;
+	o->verbose = ctx->verbose;
+}
+
+void cli_infra_options(struct cli_ctx *ctx, struct craft_infra_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->reporter = &ctx->reporter;
+	o->cancel = cli_cancel_flag();
+}
 
 int cli_stack_open(struct cli_ctx *ctx, struct cli_stack *s)
 {
@@ -54,12 +72,7 @@ int cli_stack_open_as(struct cli_ctx *ctx, struct cli_stack *s, unsigned flags)
 		           "the state cache of '%s' was unreadable and is ignored (AWS is asked "
 		           "instead)",
 		           s->cfg->stack);
-	memset(&opts, 0, sizeof(opts));
-	opts.region = s->cfg->region;
-	opts.profile = ctx->profile;
-	opts.endpoint_url = ctx->endpoint_url;
-	opts.reporter = &ctx->reporter;
-	opts.verbose = ctx->verbose;
+	cli_aws_options(ctx, s->cfg->region, &opts);
 	rc = craft_aws_client_new(&s->aws, &opts, &err);
 	if (rc)
 		goto fail;
