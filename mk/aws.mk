@@ -4,10 +4,8 @@
 TEST_SUITES += test-aws
 
 AWSTOOL    := $(BUILD)/tests/awstool
-FUZZ_CC    ?= clang
-FUZZ_FLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-FUZZ_SRC   := lib/aws/xml.c lib/aws/profile.c lib/aws/sigv4.c lib/core/buf.c lib/core/error.c
-FUZZERS    := $(BUILD)/fuzz/fuzz_xml $(BUILD)/fuzz/fuzz_profile $(BUILD)/fuzz/fuzz_sigv4
+# the AWS parsers' fuzzers (built by mk/fuzz.mk from tests/fuzz/<name>/)
+FUZZERS    := $(BUILD)/fuzz/xml $(BUILD)/fuzz/profile $(BUILD)/fuzz/sigv4
 
 .PHONY: test-aws fuzz-aws bench-aws
 bench: bench-aws
@@ -15,10 +13,6 @@ bench: bench-aws
 $(AWSTOOL): tests/aws/awstool.c $(LIBA)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $< $(LIBA) $(LDLIBS_ALL)
-
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRC) lib/aws/xml.h lib/aws/profile.h lib/aws/sigv4.h | $(BUILD)/.deps
-	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_FLAGS) $(PKG_CFLAGS) -o $@ $< $(FUZZ_SRC) $(PKG_LIBS)
 
 test-aws: $(BIN) $(AWSTOOL) $(FUZZERS)
 	@CRAFTCTL=$(BIN) AWSTOOL=$(AWSTOOL) FUZZ_DIR=$(BUILD)/fuzz tests/aws/run.sh

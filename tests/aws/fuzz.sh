@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A longer libFuzzer session for both harnesses, one per core, each for
 # SECONDS; prints executions per harness. New inputs land in a temp corpus
-# (copy interesting ones into tests/fuzz/corpus/ by hand).
+# (copy interesting ones into tests/fuzz/<name>/corpus/ by hand).
 # usage: tests/aws/fuzz.sh FUZZ_DIR SECONDS
 set -u
 cd "$(dirname "$0")/../.." || exit 1
@@ -18,8 +18,8 @@ cleanup() {
 trap cleanup EXIT
 for f in xml profile sigv4; do
   mkdir -p "$tmp/corpus-$f"
-  "$dir/fuzz_$f" -max_total_time="$secs" -print_final_stats=1 -artifact_prefix="$tmp/" \
-    "$tmp/corpus-$f" "tests/fuzz/corpus/$f" >"$tmp/$f.log" 2>&1 &
+  "$dir/$f" -max_total_time="$secs" -print_final_stats=1 -artifact_prefix="$tmp/" \
+    "$tmp/corpus-$f" "tests/fuzz/$f/corpus" >"$tmp/$f.log" 2>&1 &
   pids+=($!)
 done
 rc=0

@@ -511,8 +511,8 @@ fi
 echo "== fuzz smoke (libFuzzer + ASan/UBSan)"
 for f in xml profile sigv4; do
   mkdir -p "$tmp/corpus-$f"
-  if out=$("$fuzz_dir/fuzz_$f" -runs=20000 -max_total_time=20 "$tmp/corpus-$f" \
-    "tests/fuzz/corpus/$f" 2>&1); then
+  if out=$("$fuzz_dir/$f" -runs=20000 -max_total_time=20 "$tmp/corpus-$f" \
+    "tests/fuzz/$f/corpus" 2>&1); then
     ok "fuzz_$f: $(grep -oE 'Done [0-9]+ runs in [0-9]+ second' <<<"$out" | head -1)"
   else
     bad "fuzz_$f crashed: $(tail -30 <<<"$out")"
