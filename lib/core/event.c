@@ -1,5 +1,6 @@
 #include "core/event.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -61,4 +62,17 @@ long long craft_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int craft_sleep_ms(long ms, const volatile sig_atomic_t *cancel)
+{
+	while (ms > 0 && !(cancel && *cancel)) {
+		long slice = cancel && ms > 100 ? 100 : ms;
+		struct timespec ts = { slice / 1000, (slice % 1000) * 1000000L };
+
+		while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+			;
+		ms -= slice;
+	}
+	return cancel && *cancel;
 }

@@ -11,6 +11,7 @@
 #ifndef CRAFT_CORE_EVENT_H
 #define CRAFT_CORE_EVENT_H
 
+#include <signal.h>
 #include <stdarg.h>
 
 enum craft_level {
@@ -76,5 +77,9 @@ void craft_report_resource(const struct craft_reporter *r, const char *action, c
 
 /* Milliseconds from a monotonic clock, for elapsed times and deadlines. */
 long long craft_now_ms(void);
+
+/* Sleeps ms milliseconds, through signals; with cancel, in slices of a
+ * tenth of a second, returning 1 as soon as *cancel is set (else 0). */
+int craft_sleep_ms(long ms, const volatile sig_atomic_t *cancel);
 
 #endif

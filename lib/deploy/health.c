@@ -109,12 +109,6 @@ craft_code craft_health_wait(const char *url, int timeout_s, int interval_ms, co
 			craft_report(r, &ev);
 			next_report = now + 10000;
 		}
-		{
-			struct timespec ts = { interval_ms / 1000,
-				               (interval_ms % 1000) * 1000000L };
-
-			while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-				;
-		}
+		craft_sleep_ms(interval_ms, NULL);
 	}
 }

@@ -489,17 +489,6 @@ int craft_infra_count_found(const struct craft_infra *in)
 	return n;
 }
 
-static int sleep_ms(const struct craft_infra *in, long ms)
-{
-	for (; ms > 0 && !cancelled(in); ms -= 100) {
-		struct timespec ts = { 0, (ms < 100 ? ms : 100) * 1000000L };
-
-		while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-			;
-	}
-	return cancelled(in);
-}
-
 /*
  * A destroy does not trust the answers of its deletes: one more discovery
  * must find nothing tagged with the stack. A delete that AWS applies
@@ -563,7 +552,7 @@ static craft_code verify_gone(struct craft_infra *in, struct craft_err *err)
 			           "  ... still waiting for %d deleted resource%s to go (%s)",
 			           nleft, nleft == 1 ? "" : "s", left);
 		}
-		if (sleep_ms(in, delay))
+		if (craft_sleep_ms(delay, in->opts.cancel))
 			return craft_err_set(err, CRAFT_EINTR,
 			                     "interrupted: a re-run of destroy finishes the job");
 		delay = delay * 2 > 5000 ? 5000 : delay * 2;

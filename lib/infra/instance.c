@@ -209,12 +209,7 @@ craft_code craft_infra_console_host_keys(struct craft_aws_client *aws, const cha
 			next_report = craft_now_ms() + 10000;
 		}
 		/* Ctrl-C or SIGTERM ends the wait within a tenth of a second. */
-		for (int i = 0; i < 50 && !(cancel && *cancel); i++) {
-			struct timespec ts = { 0, 100000000L };
-
-			nanosleep(&ts, NULL);
-		}
-		if (cancel && *cancel)
+		if (craft_sleep_ms(5000, cancel))
 			return craft_err_set(err, CRAFT_EINTR,
 			                     "interrupted while waiting for the console of %s",
 			                     instance_id);

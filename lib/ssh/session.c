@@ -42,14 +42,6 @@ const char *ssh_last_error(LIBSSH2_SESSION *sess)
 	return msg && *msg ? msg : "unknown libssh2 error";
 }
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
 /* Waits until the socket is ready in the direction libssh2 wants. */
 int ssh_wait_socket(struct craft_ssh *s, int timeout_ms)
 {
@@ -376,7 +368,7 @@ craft_code craft_ssh_connect(const struct craft_ssh_target *t, const struct craf
 			ssh_report_waiting(r, now - start, msg);
 			next_report = now + 10000;
 		}
-		sleep_ms(deadline - now < 1000 ? (long)(deadline - now) : 1000);
+		craft_sleep_ms(deadline - now < 1000 ? (long)(deadline - now) : 1000, NULL);
 		continue;
 
 handshaken:

@@ -66,6 +66,22 @@ Test(event, init_sets_kind_and_level_and_nothing_else)
 	cr_assert_eq(ev.status, 0);
 }
 
+Test(event, sleep_sleeps_and_a_set_cancel_flag_ends_it)
+{
+	volatile sig_atomic_t cancel = 0;
+	long long t0 = craft_now_ms();
+
+	cr_assert_eq(craft_sleep_ms(50, NULL), 0);
+	cr_assert_geq(craft_now_ms() - t0, 50);
+	t0 = craft_now_ms();
+	cr_assert_eq(craft_sleep_ms(120, &cancel), 0);
+	cr_assert_geq(craft_now_ms() - t0, 120);
+	cancel = 1;
+	t0 = craft_now_ms();
+	cr_assert_eq(craft_sleep_ms(60000, &cancel), 1);
+	cr_assert_lt(craft_now_ms() - t0, 1000, "a set flag ends the sleep at once");
+}
+
 Test(event, null_reporter_drops_events)
 {
 	struct craft_reporter r = { NULL, NULL };
