@@ -16,6 +16,7 @@ import base64
 import binascii
 import hashlib
 import ipaddress
+import json
 import os
 import random
 import re
@@ -158,9 +159,7 @@ class Region:
         self.snapshots = {}
         self.addresses = {}     # by AllocationId
         self.reservations = {}
-        self.client_tokens = {}  # token -> (fingerprint, reservation id)
-        # (action, token) -> (fingerprint, resource id), for the other
-        # actions that take a ClientToken (CreateVolume, ...)
+        # (action, ClientToken) -> (fingerprint, id of what the call made)
         self.idempotency = {}
         self.images = {im["ImageId"]: im for im in images_mod.ubuntu_images(name)}
         self.zones = [f"{name}{c}" for c in "abc"]
@@ -250,6 +249,31 @@ class SimCore:
     def not_found(self, prefix, ident):
         nf, _, msg = KINDS[prefix]
         return err(nf, msg.format(ident))
+
+    def client_token(self, reg, action, p):
+        """EC2's ClientToken: (key, fingerprint, the id an earlier call with
+        the same token and arguments made, or None); (None, None, None)
+        without a token. Other arguments under the same token are
+        IdempotentParameterMismatch. Record what the call makes with
+        reg.idempotency[key] = (fingerprint, id)."""
+        token = p.get("ClientToken")
+        if token is None:
+            return None, None, None
+        if len(token) > 64:
+            raise err("InvalidParameterValue",
+                      "Value for parameter clientToken is too long (max 64)")
+        key = (action, token)
+        fp = json.dumps({k: v for k, v in p.items() if k != "DryRun"},
+                        sort_keys=True, default=str)
+        prev = reg.idempotency.get(key)
+        if prev is None:
+            return key, fp, None
+        if prev[0] != fp:
+            raise err("IdempotentParameterMismatch",
+                      f"Arguments on this idempotent request are "
+                      f"inconsistent with arguments used in previous "
+                      f"request(s) for client token '{token}'.")
+        return key, fp, prev[1]
 
     def get(self, reg, prefix, ident):
         """A resource for mutation or reference (ignores Describe delay)."""

@@ -7,7 +7,6 @@ volumes volumes.py; Elastic IPs addresses.py.
 import base64
 import binascii
 import ipaddress
-import json
 import re
 import threading
 import time
@@ -79,21 +78,9 @@ class InstanceOps:
 
     def op_RunInstances(self, ctx, p):
         reg = ctx.reg
-        token = p.get("ClientToken")
-        if token is not None:
-            if len(token) > 64:
-                raise err("InvalidParameterValue",
-                          "Value for parameter clientToken is too long (max 64)")
-            fp = json.dumps({k: v for k, v in p.items() if k != "DryRun"},
-                            sort_keys=True, default=str)
-            prev = reg.client_tokens.get(token)
-            if prev is not None:
-                if prev[0] != fp:
-                    raise err("IdempotentParameterMismatch",
-                              f"Arguments on this idempotent request are "
-                              f"inconsistent with arguments used in previous "
-                              f"request(s) for client token '{token}'.")
-                return self.view_reservation(reg, reg.reservations[prev[1]])
+        token_key, fp, prev = self.client_token(reg, "RunInstances", p)
+        if prev is not None:
+            return self.view_reservation(reg, reg.reservations[prev])
         if "LaunchTemplate" in p:
             raise err("InvalidParameterValue",
                       "Launch templates are not supported by this endpoint")
@@ -248,7 +235,7 @@ class InstanceOps:
                 "_groups": group_ids, "_private_ip": priv, "_public_ip": None,
                 "_want_public": bool(assoc_public), "_eip": None,
                 "_arch": arch, "_user_data": user_data, "_index": idx,
-                "_reservation": rid, "_client_token": token,
+                "_reservation": rid, "_client_token": p.get("ClientToken"),
                 "_volumes": [v["VolumeId"] for v in vols],
                 "_eni": self.new_id("eni"),
                 "_eni_attach": "eni-attach-" + self.new_id("x")[2:],
@@ -280,10 +267,8 @@ class InstanceOps:
                               "network-interface": []})
         res = {"ReservationId": rid, "_instances": [i["InstanceId"] for i in instances]}
         reg.reservations[rid] = res
-        if token is not None:
-            fp = json.dumps({k: v for k, v in p.items() if k != "DryRun"},
-                            sort_keys=True, default=str)
-            reg.client_tokens[token] = (fp, rid)
+        if token_key is not None:
+            reg.idempotency[token_key] = (fp, rid)
         return self.view_reservation(reg, res)
 
 

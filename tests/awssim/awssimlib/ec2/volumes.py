@@ -12,7 +12,6 @@ snapshot copies the directory when it is created (point in time, as EBS).
 """
 
 import hashlib
-import json
 import os
 import re
 import shutil
@@ -284,21 +283,9 @@ class VolumeOps:
 
     def op_CreateVolume(self, ctx, p):
         reg = ctx.reg
-        token = p.get("ClientToken")
-        fp = None
-        if token is not None:
-            if len(token) > 64:
-                raise err("InvalidParameterValue",
-                          "Value for parameter clientToken is too long (max 64)")
-            fp = json.dumps(p, sort_keys=True, default=str)
-            prev = reg.idempotency.get(("CreateVolume", token))
-            if prev is not None:
-                if prev[0] != fp:
-                    raise err("IdempotentParameterMismatch",
-                              f"Arguments on this idempotent request are "
-                              f"inconsistent with arguments used in previous "
-                              f"request(s) for client token '{token}'.")
-                return self.view_volume(reg.volumes[prev[1]])
+        key, fp, prev = self.client_token(reg, "CreateVolume", p)
+        if prev is not None:
+            return self.view_volume(reg.volumes[prev])
         zone = p["AvailabilityZone"]
         if zone not in reg.zones:
             raise err("InvalidZone.NotFound", f"The zone '{zone}' does not exist.")
@@ -342,8 +329,8 @@ class VolumeOps:
             vol["_due"] = None
         self.apply_tag_specs(p.get("TagSpecifications"),
                              TAG_RESOURCE_TYPES_VOLUME, {"volume": [vol]})
-        if token is not None:
-            reg.idempotency[("CreateVolume", token)] = (fp, vol["VolumeId"])
+        if key is not None:
+            reg.idempotency[key] = (fp, vol["VolumeId"])
         return self.view_volume(vol)
 
     def _attachment(self, v, state=None):
