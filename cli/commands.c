@@ -131,7 +131,9 @@ const struct cli_command cli_commands[] = {
 	{ "logs", cmd_logs, CLI_CMD_POSITIONAL | CLI_CMD_READONLY,
 	  "container logs of the current release", "[--host H ...] [SERVICE] [-f] [--tail N]",
 	  "Prints the logs of the stack's current release on the host (one service, or\n"
-	  "all), the last --tail lines of each; -f keeps following.",
+	  "all), the last --tail lines of each; -f keeps following. On the stack's\n"
+	  "instance it never makes a first contact: an instance that no deploy has\n"
+	  "pinned a host key for is refused at once (exit 1).",
 	  cmd_logs_opts },
 	{ "diagram", cmd_diagram, 0, "draw the stack's network (dot, svg or png)",
 	  "[--format dot|svg|png] [-o FILE] [--offline]",
