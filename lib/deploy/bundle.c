@@ -5,7 +5,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <fnmatch.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -79,183 +78,6 @@ static void list_sort_unique(struct craft_bundle_list *l)
 		l->path[w++] = l->path[i];
 	}
 	l->n = w;
-}
-
-/* ---- .dockerignore --------------------------------------------------------- */
-
-void craft_ignore_init(struct craft_ignore *ig)
-{
-	ig->pat = NULL;
-	ig->neg = NULL;
-	ig->n = 0;
-}
-
-void craft_ignore_release(struct craft_ignore *ig)
-{
-	for (size_t i = 0; i < ig->n; i++)
-		free(ig->pat[i]);
-	free(ig->pat);
-	free(ig->neg);
-	craft_ignore_init(ig);
-}
-
-/* Lexically cleans a relative path: drops "." and empty segments, resolves
- * "..". Returns -1 when it climbs above its start. */
-static int clean_path(const char *in, char *out, size_t outlen)
-{
-	char tmp[PATH_MAX];
-	char *segs[512];
-	int nseg = 0;
-	size_t used = 0;
-	char *p, *save = NULL;
-
-	if (strlen(in) >= sizeof(tmp))
-		return -1;
-	memcpy(tmp, in, strlen(in) + 1);
-	for (p = strtok_r(tmp, "/", &save); p; p = strtok_r(NULL, "/", &save)) {
-		if (strcmp(p, ".") == 0)
-			continue;
-		if (strcmp(p, "..") == 0) {
-			if (nseg == 0)
-				return -1;
-			nseg--;
-			continue;
-		}
-		if (nseg >= 512)
-			return -1;
-		segs[nseg++] = p;
-	}
-	out[0] = '\0';
-	for (int i = 0; i < nseg; i++) {
-		size_t n = strlen(segs[i]);
-
-		if (used + n + 2 > outlen)
-			return -1;
-		if (i)
-			out[used++] = '/';
-		memcpy(out + used, segs[i], n);
-		used += n;
-		out[used] = '\0';
-	}
-	return 0;
-}
-
-craft_code craft_ignore_parse(struct craft_ignore *ig, const char *text)
-{
-	const char *p = text;
-
-	while (p && *p) {
-		const char *nl = strchr(p, '\n');
-		size_t n = nl ? (size_t)(nl - p) : strlen(p);
-		char line[PATH_MAX], clean[PATH_MAX];
-		char *s, *e;
-		int neg = 0;
-		char **np;
-		int *nn;
-
-		if (n >= sizeof(line))
-			n = sizeof(line) - 1;
-		memcpy(line, p, n);
-		line[n] = '\0';
-		p = nl ? nl + 1 : NULL;
-		s = line;
-		while (*s == ' ' || *s == '\t')
-			s++;
-		e = s + strlen(s);
-		while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
-			*--e = '\0';
-		if (*s == '#' || *s == '\0')
-			continue;
-		if (*s == '!') {
-			neg = 1;
-			s++;
-			while (*s == ' ' || *s == '\t')
-				s++;
-		}
-		while (*s == '/')
-			s++;
-		if (clean_path(s, clean, sizeof(clean)) != 0 || !clean[0])
-			continue;
-		np = realloc(ig->pat, (ig->n + 1) * sizeof(*np));
-		if (!np)
-			return CRAFT_ENOMEM;
-		ig->pat = np;
-		nn = realloc(ig->neg, (ig->n + 1) * sizeof(*nn));
-		if (!nn)
-			return CRAFT_ENOMEM;
-		ig->neg = nn;
-		ig->pat[ig->n] = strdup(clean);
-		if (!ig->pat[ig->n])
-			return CRAFT_ENOMEM;
-		ig->neg[ig->n] = neg;
-		ig->n++;
-	}
-	return CRAFT_OK;
-}
-
-/* Matches '/'-separated segments; "**" spans zero or more segments. */
-static int seg_match(char **ps, int np, char **xs, int nx)
-{
-	if (np == 0)
-		return nx == 0;
-	if (strcmp(ps[0], "**") == 0) {
-		for (int k = 0; k <= nx; k++)
-			if (seg_match(ps + 1, np - 1, xs + k, nx - k))
-				return 1;
-		return 0;
-	}
-	if (nx == 0)
-		return 0;
-	if (fnmatch(ps[0], xs[0], 0) != 0)
-		return 0;
-	return seg_match(ps + 1, np - 1, xs + 1, nx - 1);
-}
-
-static int split(char *s, char **segs, int max)
-{
-	int n = 0;
-	char *save = NULL;
-
-	for (char *p = strtok_r(s, "/", &save); p && n < max; p = strtok_r(NULL, "/", &save))
-		segs[n++] = p;
-	return n;
-}
-
-static int pattern_matches(const char *pattern, const char *path)
-{
-	char pbuf[PATH_MAX], xbuf[PATH_MAX];
-	char *ps[256], *xs[256];
-	int np, nx;
-
-	if (strlen(pattern) >= sizeof(pbuf) || strlen(path) >= sizeof(xbuf))
-		return 0;
-	memcpy(pbuf, pattern, strlen(pattern) + 1);
-	memcpy(xbuf, path, strlen(path) + 1);
-	np = split(pbuf, ps, 256);
-	nx = split(xbuf, xs, 256);
-	/* The path itself or one of its parent directories. */
-	for (int k = nx; k >= 1; k--)
-		if (seg_match(ps, np, xs, k))
-			return 1;
-	return 0;
-}
-
-int craft_ignore_excluded(const struct craft_ignore *ig, const char *path)
-{
-	int excluded = 0;
-
-	for (size_t i = 0; i < ig->n; i++)
-		if (pattern_matches(ig->pat[i], path))
-			excluded = !ig->neg[i];
-	return excluded;
-}
-
-static int ignore_has_negation(const struct craft_ignore *ig)
-{
-	for (size_t i = 0; i < ig->n; i++)
-		if (ig->neg[i])
-			return 1;
-	return 0;
 }
 
 /* ---- walking the tree ------------------------------------------------------ */
@@ -337,7 +159,7 @@ static craft_code resolve_ref(struct walk *w, const char *ref, const char *what,
 		                     "%s '%s' is an absolute path: craftctl ships only the compose "
 		                     "file's directory; use a path relative to it",
 		                     what, ref);
-	if (clean_path(ref, out, outlen) != 0)
+	if (craft_path_clean(ref, out, outlen) != 0)
 		return craft_err_set(
 		        w->err, CRAFT_ECONFIG,
 		        "%s '%s' is outside the compose file's directory: craftctl ships "
@@ -371,7 +193,7 @@ static craft_code add_context(struct walk *w, const char *ref, const char *docke
 			return rc;
 		}
 	}
-	rc = walk_add(w, rel, rel, &ig, ignore_has_negation(&ig));
+	rc = walk_add(w, rel, rel, &ig, craft_ignore_has_negation(&ig));
 	craft_ignore_release(&ig);
 	if (rc)
 		return rc;
@@ -384,7 +206,7 @@ static craft_code add_context(struct walk *w, const char *ref, const char *docke
 		if (snprintf(p, sizeof(p), "%s%s%s", rel, rel[0] ? "/" : "", name) >=
 		    (int)sizeof(p))
 			continue;
-		if (clean_path(p, cp, sizeof(cp)) != 0)
+		if (craft_path_clean(p, cp, sizeof(cp)) != 0)
 			continue;
 		if (pathf(full, sizeof(full), "%s/%s", w->root, cp))
 			continue;

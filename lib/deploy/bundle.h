@@ -69,5 +69,10 @@ void craft_ignore_release(struct craft_ignore *ig);
 craft_code craft_ignore_parse(struct craft_ignore *ig, const char *text);
 /* 1 when path (relative to the context) is excluded. */
 int craft_ignore_excluded(const struct craft_ignore *ig, const char *path);
+/* 1 when a pattern is negated ('!'): then no directory can be skipped whole. */
+int craft_ignore_has_negation(const struct craft_ignore *ig);
+/* Lexically cleans a relative path: drops "." and empty segments, resolves
+ * "..". Returns -1 when it climbs above its start or does not fit. */
+int craft_path_clean(const char *in, char *out, size_t outlen);
 
 #endif
