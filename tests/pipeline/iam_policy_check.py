@@ -10,7 +10,7 @@
 - --region adds an aws:RequestedRegion condition to every statement, and
   --json prints the same document on one line;
 - every AWS action the code can call is allowed: each string literal in
-  lib/ and cli/ (lib/aws/actions.c aside) that is an operation name of a
+  lib/ and cli/ (lib/aws/actions.c and the generated lib/aws/models/ aside) that is an operation name of a
   service craftctl speaks counts as a call, wherever it is passed (to
   craft_aws_submit / craft_aws_call / craft_aws_paginate or a wrapper);
 - and nothing more: every allowed action is called somewhere.
@@ -80,6 +80,10 @@ def scan_sources(repo, ops, extra):
     for path in files:
         rel = os.path.relpath(path, repo)
         if rel == "lib/aws/actions.c":
+            continue
+        # The generated service models name every operation of a service
+        # as data (what its input looks like), not as a call the code makes.
+        if rel.startswith("lib/aws/models/"):
             continue
         with open(path, encoding="utf-8", errors="replace") as f:
             for n, line in enumerate(f, 1):
