@@ -34,7 +34,7 @@ EC2_NS = "http://ec2.amazonaws.com/doc/2016-11-15/"
 STS_NS = "https://sts.amazonaws.com/doc/2011-06-15/"
 
 _session = botocore.session.get_session()
-MODELS = {s: _session.get_service_model(s) for s in ("ec2", "sts")}
+MODELS = {s: _session.get_service_model(s) for s in ("ec2", "sts", "iam")}
 SERIALIZERS = {s: create_serializer(MODELS[s].metadata["protocol"], include_validation=False)
                for s in MODELS}
 PARSERS = {s: create_parser(MODELS[s].metadata["protocol"]) for s in MODELS}
@@ -73,13 +73,14 @@ def check_envelope(service, action, status, raw):
         rid = root.find("RequestID")
         assert rid is not None and rid.text
         return rid.text
+    ns = MODELS[service].metadata["xmlNamespace"]
     if status == 200:
-        assert root.tag == f"{{{STS_NS}}}{action}Response", root.tag
-        rid = root.find(f"{{{STS_NS}}}ResponseMetadata/{{{STS_NS}}}RequestId")
+        assert root.tag == f"{{{ns}}}{action}Response", root.tag
+        rid = root.find(f"{{{ns}}}ResponseMetadata/{{{ns}}}RequestId")
         assert rid is not None and rid.text
         return rid.text
-    assert root.tag == f"{{{STS_NS}}}ErrorResponse", root.tag
-    rid = root.find(f"{{{STS_NS}}}RequestId")
+    assert root.tag == f"{{{ns}}}ErrorResponse", root.tag
+    rid = root.find(f"{{{ns}}}RequestId")
     assert rid is not None and rid.text
     return rid.text
 
@@ -158,11 +159,11 @@ class Sim:
 
     # ------------------------------------------------------------ AWS calls
 
-    def prepare(self, action, params=None, service="ec2", method="POST"):
+    def prepare(self, action, params=None, service="ec2", method="POST", extra=None):
         model = MODELS[service]
         op = model.operation_model(action)
         req = SERIALIZERS[service].serialize_to_request(params or {}, op)
-        body_params = req["body"]
+        body_params = dict(req["body"], **(extra or {}))
         if method == "GET":
             url = self.endpoint + "/?" + urllib.parse.urlencode(body_params)
             aws = AWSRequest(method="GET", url=url, headers={})
@@ -173,8 +174,10 @@ class Sim:
         return op, aws
 
     def call(self, action, params=None, service="ec2", region="us-east-2",
-             creds=None, method="POST", sign=True, mutate=None, signer=None):
-        op, aws = self.prepare(action, params, service, method)
+             creds=None, method="POST", sign=True, mutate=None, signer=None,
+             extra=None):
+        """extra: more Query parameters, signed (names the model lacks)."""
+        op, aws = self.prepare(action, params, service, method, extra)
         if sign:
             c = creds or Credentials(self.key, self.secret)
             (signer or SigV4Auth)(c, service, region).add_auth(aws)
@@ -210,6 +213,17 @@ class Sim:
             raise AssertionError(f"{action}: expected {code} {status}, got "
                                  f"{r.status} {r.raw!r}")
         return r
+
+    def client(self, service, region="us-east-2", attempts=1, validate=True, **kw):
+        """A boto3 client for this simulator (no retries unless asked;
+        validate=False sends what botocore would refuse, to see AWS refuse it)."""
+        import boto3
+        from botocore.config import Config
+        kw.setdefault("aws_access_key_id", self.key)
+        kw.setdefault("aws_secret_access_key", self.secret)
+        return boto3.client(service, endpoint_url=self.endpoint, region_name=region,
+                            config=Config(retries={"max_attempts": attempts},
+                                          parameter_validation=validate), **kw)
 
     def wait_state(self, iid, state, timeout=20, region="us-east-2"):
         deadline = time.monotonic() + timeout
@@ -248,6 +262,18 @@ class SimTest(unittest.TestCase):
 
     def fails(self, action, code, status=None, **kw):
         return self.sim.fails(action, code, status, **kw)
+
+    def refused(self, code, fn, *args, status=None, **kw):
+        """fn(*args, **kw) must fail with AWS error `code` (and status)."""
+        from botocore.exceptions import ClientError
+        try:
+            fn(*args, **kw)
+        except ClientError as e:
+            self.assertEqual(e.response["Error"]["Code"], code, e.response["Error"])
+            if status is not None:
+                self.assertEqual(e.response["ResponseMetadata"]["HTTPStatusCode"], status)
+            return e.response["Error"]
+        self.fail(f"{getattr(fn, '__name__', fn)} succeeded; expected {code}")
 
     def vpc(self, cidr="10.20.0.0/16", **kw):
         return self.ok("CreateVpc", CidrBlock=cidr, **kw)["Vpc"]["VpcId"]

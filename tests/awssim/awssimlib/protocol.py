@@ -37,8 +37,11 @@ _LOADER = None
 _MODELS = {}
 
 
+SERVICES = ("ec2", "sts", "ec2-instance-connect", "iam", "route53", "ecr")
+
+
 def load_models():
-    """Load the EC2, STS and Instance Connect models (once, before serving).
+    """Load the simulated services' models (once, before serving).
 
     botocore's Loader and ServiceModel directly: the same models a
     botocore session would give, without importing the session machinery
@@ -46,7 +49,7 @@ def load_models():
     global _LOADER
     if _LOADER is None:
         _LOADER = botocore.loaders.Loader()
-    for name in ("ec2", "sts", "ec2-instance-connect"):
+    for name in SERVICES:
         if name not in _MODELS:
             _MODELS[name] = botocore.model.ServiceModel(
                 _LOADER.load_service_model(name, "service-2"), name)
@@ -424,8 +427,8 @@ def encode_response(service, op_model, data, request_id):
 def encode_error(service, err, request_id):
     code = escape(err.code)
     msg = escape(err.message)
-    if service == "sts":
-        ns = model("sts").metadata["xmlNamespace"]
+    if model(service).metadata["protocol"] == "query":
+        ns = model(service).metadata["xmlNamespace"]
         kind = "Sender" if err.sender else "Receiver"
         return (
             f'<ErrorResponse xmlns="{ns}"><Error><Type>{kind}</Type>'

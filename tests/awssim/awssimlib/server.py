@@ -1,11 +1,12 @@
 """HTTP front of the AWS simulator: routing, auth, faults, control endpoints.
 
-One endpoint serves EC2 and STS, like a regional endpoint pair would: the
-Action (and the credential scope's service) picks the service. Each request
-is signature-checked (auth.verify), decoded and validated against the
-botocore model (protocol.decode_request), optionally delayed, throttled or
-failed (--latency-ms, --throttle-rate, --fault-rate, scripted faults), then
-run under the state lock and answered in the service's XML.
+One endpoint serves every simulated service (services.py has the table and
+routes a request as AWS's endpoints would). Each request is decoded by its
+protocol's codec (codecs.py), signature-checked (auth.verify), validated
+against the botocore model, optionally delayed, throttled or failed
+(--latency-ms, --throttle-rate, --fault-rate, scripted faults), then run
+under the state lock; the answer is serialized for the output shape and
+parsed back by botocore (checks.parse_back) before it is sent.
 """
 
 import datetime
@@ -19,16 +20,16 @@ import traceback
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from . import auth, connect, protocol
+from botocore.awsrequest import HTTPHeaders
+
+from . import auth, checks, connect, protocol
 from .ec2 import Sim
 from .hosts import log
+from .iam import Iam
 from .protocol import AwsError
+from .route53 import Route53
+from .services import Service, Table
 from .sts import Sts
-
-STS_UNSIGNED = {"AssumeRoleWithWebIdentity", "AssumeRoleWithSAML"}
-REDACT = {"WebIdentityToken", "SAMLAssertion", "Policy"}
-EC2_VERSION = "2016-11-15"
-STS_VERSION = "2011-06-15"
 
 
 # EC2's documented default request-rate buckets (capacity, refill per second)
@@ -66,6 +67,32 @@ def rate_category(action, args):
     return "mutating"
 
 
+class Request:
+    """One HTTP request as the codecs see it (they fill in the rest)."""
+
+    def __init__(self, method, path, query, headers, body):
+        self.method = method
+        self.path = path
+        self.query = query
+        self.headers = headers
+        self.body = body
+        self.params = None        # Query: flat parameters
+        self.action = None
+        self.version = None
+        self.args_raw = None
+        self.log_params = None
+        self.op_name = None
+        self.labels = None
+
+
+def _headers(h, rid):
+    out = HTTPHeaders()
+    for k, v in h.items():
+        out[k] = v
+    out["x-amzn-RequestId"] = rid
+    return out
+
+
 class Context:
     def __init__(self, action, service, region, principal, reg):
         self.action = action
@@ -78,14 +105,29 @@ class Context:
 class App:
     def __init__(self, opts):
         self.opts = opts
-        models = protocol.load_models()
-        self.ec2_ops = set(models["ec2"].operation_names)
-        self.sts_ops = set(models["sts"].operation_names)
+        protocol.load_models()
         self.store = auth.CredentialStore(opts.account_id)
         for i, (ak, sk) in enumerate(zip(opts.access_key, opts.secret_key)):
             self.store.add_user(ak, sk, "awssim" if i == 0 else f"awssim{i + 1}")
         self.sim = Sim(opts, self.store)
         self.sts = Sts(self.store, opts.account_id)
+        self.iam = Iam(self.sim)
+        self.sim.iam = self.iam     # EC2's instance profile associations
+        self.route53 = Route53(self.sim)
+        # the services beside EC2 with state (/_awssim/reset, /_awssim/state/NAME)
+        self.extra = {"iam": self.iam, "route53": self.route53}
+        self.services = Table([
+            Service("ec2", self.sim, ("RequestLimitExceeded", 503),
+                    ("InternalError", 500)),
+            Service("sts", self.sts, ("Throttling", 400), ("InternalFailure", 500),
+                    unsigned=("AssumeRoleWithWebIdentity", "AssumeRoleWithSAML")),
+            Service("iam", self.iam, ("Throttling", 400), ("ServiceFailure", 500)),
+            Service("route53", self.route53, ("Throttling", 400),
+                    ("InternalFailure", 500), validation_error="InvalidInput"),
+            Service("ec2-instance-connect", connect.InstanceConnect(self.sim),
+                    ("ThrottlingException", 400), ("ServiceException", 500),
+                    validation_error="InvalidArgsException"),
+        ])
         self.calls = []
         self.calls_lock = threading.Lock()
         self.fault_lock = threading.Lock()
@@ -151,7 +193,7 @@ class App:
                     return True
         return False
 
-    def fault_for(self, action, service):
+    def fault_for(self, action, svc):
         with self.fault_lock:
             for s in self.script:
                 if (not s["after"] and not s["ignore"] and s["count"] > 0
@@ -162,15 +204,13 @@ class App:
             r1 = self.fault_rng.random()
             r2 = self.fault_rng.random()
         if r1 < self.throttle_rate:
-            if service == "sts":
-                return AwsError("Throttling", "Rate exceeded", 400)
-            return AwsError("RequestLimitExceeded", "Request limit exceeded.", 503)
+            code, status = svc.throttle
+            return AwsError(code, "Request limit exceeded." if svc.name == "ec2"
+                            else "Rate exceeded", status)
         if r2 < self.fault_rate:
-            if service == "sts":
-                return AwsError("InternalFailure",
-                                "An internal error has occurred", 500, sender=False)
-            return AwsError("InternalError",
-                            "An internal error has occurred", 500, sender=False)
+            code, status = svc.internal
+            return AwsError(code, "An internal error has occurred", status,
+                            sender=False)
         return None
 
     def check_rate(self, region, action, args):
@@ -191,205 +231,103 @@ class App:
 
     # ------------------------------------------------------------ requests
 
-    JSON_AUTH_CODES = {
-        "SignatureDoesNotMatch": ("InvalidSignatureException", 400),
-        "InvalidClientTokenId": ("UnrecognizedClientException", 400),
-        "MissingAuthenticationToken": ("MissingAuthenticationTokenException", 403),
-        "IncompleteSignature": ("IncompleteSignatureException", 400),
-        "ExpiredToken": ("ExpiredTokenException", 400),
-    }
-
-    def handle_json(self, method, path, query, headers, body, target):
-        """EC2 Instance Connect (JSON 1.1 protocol)."""
-        rid = protocol.new_request_id()
-        action = target[len(connect.TARGET_PREFIX):]
-        entry = {"action": action, "service": connect.SERVICE, "status": None,
-                 "error": None, "request_id": rid, "time": time.time(),
-                 "region": None}
-        ctype = "application/x-amz-json-1.1"
-        try:
-            if method != "POST" or path != "/":
-                raise AwsError("UnknownOperationException",
-                               "Unknown operation", 404)
-            if action != "SendSSHPublicKey":
-                raise AwsError("UnknownOperationException",
-                               f"Unknown operation {action}", 400)
-            lat = self.opts.latency_ms
-            if lat > 0:
-                time.sleep(lat / 1000.0)
-            try:
-                principal, region = auth.verify(self.store, connect.SERVICE,
-                                                method, path, query, headers, body)
-            except AwsError as e:
-                code, status = self.JSON_AUTH_CODES.get(e.code, (e.code, e.status))
-                raise AwsError(code, e.message, status) from None
-            entry["region"] = region
-            entry["principal"] = principal.arn
-            args = connect.decode_json(connect.op_model(), body)
-            fault = self.fault_for(action, "sts")
-            if fault is not None:
-                code = {"Throttling": "ThrottlingException",
-                        "InternalFailure": "ServiceException"}.get(fault.code, fault.code)
-                raise AwsError(code, fault.message, fault.status)
-            self.sim.tick()
-            with self.sim.lock:
-                data = connect.send_ssh_public_key(self.sim, region, args)
-            data["RequestId"] = rid
-            entry["status"] = 200
-            self.record(entry)
-            return 200, ctype, json.dumps(data).encode(), rid, connect.SERVICE
-        except AwsError as e:
-            entry["status"] = e.status
-            entry["error"] = e.code
-            entry["message"] = e.message
-            self.record(entry)
-            out = json.dumps({"__type": e.code, "Message": e.message}).encode()
-            return e.status, ctype, out, rid, connect.SERVICE
-
     def handle_api(self, method, path, query, headers, body, client):
-        """Return (status, content_type, body bytes, request_id, service)."""
-        target = headers.get("X-Amz-Target")
-        if target and target.startswith(connect.TARGET_PREFIX):
-            return self.handle_json(method, path, query, headers, body, target)
+        """Return (status, headers, body bytes) for one AWS call."""
+        req = Request(method, path, query, headers, body)
         rid = protocol.new_request_id()
-        params = {}
-        service = "ec2"
-        action = None
-        entry = {"action": None, "service": None, "status": None,
+        scope = auth.parse_scope(headers)
+        svc = self.services.route(req, scope)
+        entry = {"action": None, "service": svc.name, "status": None,
                  "error": None, "request_id": rid, "time": time.time(),
                  "region": None}
+        op = None
         try:
-            try:
-                pairs = urllib.parse.parse_qsl(query, keep_blank_values=True,
-                                               strict_parsing=False)
-                ctype = (headers.get("Content-Type") or "").lower()
-                if method == "POST" and body:
-                    if not ctype.startswith("application/x-www-form-urlencoded"):
-                        raise AwsError("InvalidParameterValue",
-                                       "Unsupported Content-Type for a Query API "
-                                       f"request: '{ctype}'", 400)
-                    pairs += urllib.parse.parse_qsl(body.decode("utf-8"),
-                                                    keep_blank_values=True)
-            except (UnicodeDecodeError, ValueError):
-                raise AwsError("MalformedQueryString",
-                               "The query string is malformed", 400) from None
-            for k, v in pairs:
-                if k in params:
-                    raise AwsError("InvalidParameterValue",
-                                   f"The parameter {k} is specified more than once",
-                                   400)
-                params[k] = v
-            entry["params"] = {k: ("(redacted)" if k in REDACT else v)
-                               for k, v in params.items()
-                               if k not in ("Action", "Version")}
-            action = params.pop("Action", None)
-            version = params.pop("Version", None)
-            scope = auth.parse_scope(headers)
-            if action in self.sts_ops:
-                service = "sts"
-            elif action in self.ec2_ops:
-                service = "ec2"
-            elif scope and scope[3] == "sts":
-                service = "sts"
-            entry["action"] = action
-            entry["service"] = service
-            if method not in ("GET", "POST"):
-                raise AwsError("InvalidAction",
-                               f"HTTP method {method} is not supported", 400)
-            if path != "/":
-                raise AwsError("InvalidAction",
-                               f"Could not find operation for path {path}", 400)
-
+            svc.codec.identify(svc, req)
+            entry["action"] = req.action
+            if req.log_params is not None:
+                entry["params"] = req.log_params
             lat = self.opts.latency_ms
             if lat > 0:
                 time.sleep(lat / 1000.0)
 
             principal = None
             region = scope[2] if scope else "us-east-1"
-            if not (service == "sts" and action in STS_UNSIGNED):
-                principal, region = auth.verify(
-                    self.store, service, method, path, query, headers, body)
+            if req.action not in svc.unsigned:
+                try:
+                    principal, region = auth.verify(self.store, svc.signing, method,
+                                                    path, query, headers, body)
+                except AwsError as e:
+                    code, status = svc.auth_code(e.code, e.status)
+                    raise AwsError(code, e.message, status) from None
             entry["region"] = region
             entry["principal"] = principal.arn if principal else None
 
-            if not action:
-                raise AwsError("MissingAction",
-                               "The request must contain the parameter Action",
-                               400)
-            ops = self.sts_ops if service == "sts" else self.ec2_ops
-            if action not in ops:
-                raise AwsError("InvalidAction",
-                               f"The action {action} is not valid for this web "
-                               f"service.", 400)
-            want = STS_VERSION if service == "sts" else EC2_VERSION
-            if version is None:
-                raise AwsError("MissingParameter",
-                               "The request must contain the parameter Version",
-                               400)
-            if version != want:
-                raise AwsError("InvalidParameterValue" if service == "ec2"
-                               else "InvalidAction",
-                               f"Unsupported API version '{version}'; this "
-                               f"endpoint speaks {want}", 400)
-            handler_owner = self.sts if service == "sts" else self.sim
-            handler = getattr(handler_owner, "op_" + action, None)
+            op = svc.codec.operation(svc, req)
+            handler = getattr(svc.handler, "op_" + op.name, None)
             if handler is None:
-                raise AwsError("UnsupportedOperation" if service == "ec2"
-                               else "InvalidAction",
-                               f"The operation {action} is not supported by the "
+                raise AwsError(svc.unsupported,
+                               f"The operation {op.name} is not supported by the "
                                f"AWS simulator.", 400)
-            op_model = protocol.model(service).operation_model(action)
-            args = protocol.decode_request(service, op_model, params)
+            args = svc.codec.decode(svc, op, req)
+            if req.log_params is not None:
+                entry["params"] = req.log_params
 
-            fault = self.fault_for(action, service)
+            fault = self.fault_for(op.name, svc)
             if fault is not None:
                 raise fault
-            if self.opts.ec2_rate_limits and service == "ec2":
-                self.check_rate(region, action, args)
-
-            if args.get("DryRun"):
-                raise AwsError("DryRunOperation",
-                               "Request would have succeeded, but DryRun flag "
-                               "is set.", 412)
-            args.pop("DryRun", None)
+            if svc.name == "ec2":
+                if self.opts.ec2_rate_limits:
+                    self.check_rate(region, op.name, args)
+                if args.get("DryRun"):
+                    raise AwsError("DryRunOperation",
+                                   "Request would have succeeded, but DryRun flag "
+                                   "is set.", 412)
+                args.pop("DryRun", None)
 
             self.sim.tick()
             with self.sim.lock:
-                reg = self.sim.region(region) if service == "ec2" else None
-                ctx = Context(action, service, region, principal, reg)
-                if self.ignored(action):
+                reg = self.sim.region(region) if svc.name == "ec2" else None
+                ctx = Context(op.name, svc.name, region, principal, reg)
+                if self.ignored(op.name):
                     entry["ignored"] = True
-                    members = op_model.output_shape.members if op_model.output_shape else {}
+                    members = op.output_shape.members if op.output_shape else {}
                     data = {"Return": True} if "Return" in members else {}
                 else:
                     data = handler(ctx, args)
-                out = protocol.encode_response(service, op_model, data, rid)
-            late = self.after_fault_for(action)
+                status, out_headers, out = svc.codec.response(svc, op, data, rid)
+                # what botocore reads must be what the handler said
+                checks.parse_back(svc.protocol, op, status,
+                                  _headers(out_headers, rid), out, data)
+            late = self.after_fault_for(op.name)
             if late is not None:
                 entry["applied"] = True
                 raise late
-            entry["status"] = 200
-            ctype = "text/xml;charset=UTF-8" if service == "ec2" else "text/xml"
+            entry["status"] = status
             self.record(entry)
-            return 200, ctype, out, rid, service
+            return status, out_headers, out, rid
         except AwsError as e:
             entry["status"] = e.status
             entry["error"] = e.code
             entry["message"] = e.message
             self.record(entry)
-            return (e.status, "text/xml;charset=UTF-8",
-                    protocol.encode_error(service, e, rid), rid, service)
+            status, out_headers, out = svc.codec.error(svc, e, rid)
+            if op is not None:
+                try:
+                    checks.parse_back(svc.protocol, op, status,
+                                      _headers(out_headers, rid), out, error=e)
+                except Exception:  # a simulator bug, but the answer stands
+                    traceback.print_exc()
+            return status, out_headers, out, rid
         except Exception:  # a simulator bug: answer as AWS would, and say so
             traceback.print_exc()
-            e = AwsError("InternalError" if service == "ec2" else "InternalFailure",
-                         "An internal error has occurred (simulator bug; see "
-                         "its log)", 500, sender=False)
-            entry["status"] = 500
+            code, status = svc.internal
+            e = AwsError(code, "An internal error has occurred (simulator bug; "
+                         "see its log)", status, sender=False)
+            entry["status"] = status
             entry["error"] = e.code
             entry["message"] = "simulator exception"
             self.record(entry)
-            return (500, "text/xml;charset=UTF-8",
-                    protocol.encode_error(service, e, rid), rid, service)
+            return (*svc.codec.error(svc, e, rid), rid)
 
     # ------------------------------------------------------------ control
 
@@ -398,6 +336,10 @@ class App:
         if method == "GET" and name == "state":
             self.sim.tick()
             return 200, "application/json", _json(self.sim.dump())
+        if method == "GET" and name.startswith("state/") and name[6:] in self.extra:
+            self.sim.tick()
+            with self.sim.lock:
+                return 200, "application/json", _json(self.extra[name[6:]].dump())
         if method == "GET" and name == "calls":
             with self.calls_lock:
                 calls = list(self.calls)
@@ -410,7 +352,10 @@ class App:
             return 200, "application/json", _json({"ok": True, "in_flight": self.in_flight,
                                                    "calls": ncalls})
         if method == "POST" and name == "reset":
-            self.sim.reset()
+            with self.sim.lock:
+                self.sim.reset()
+                for svc in self.extra.values():
+                    svc.reset()
             self.buckets = TokenBuckets()
             with self.calls_lock:
                 self.calls = []
@@ -475,15 +420,14 @@ class Handler(BaseHTTPRequestHandler):
             return b""
         return self.rfile.read(int(n))
 
-    def _send(self, status, ctype, body, rid=None, service=None):
+    def _send(self, status, ctype, body, rid=None, extra=None):
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
-        self.send_header("Date", self.date_time_string())
         if rid:
             self.send_header("x-amzn-RequestId", rid)
-        if status >= 500 or self.close_connection:
-            pass
+        for k, v in (extra or {}).items():
+            self.send_header(k, v)
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
@@ -506,10 +450,11 @@ class Handler(BaseHTTPRequestHandler):
         with app.in_flight_lock:
             app.in_flight += 1
         try:
-            status, ctype, out, rid, service = app.handle_api(
+            status, headers, out, rid = app.handle_api(
                 self.command, split.path, split.query, self.headers, body,
                 self.client_address[0])
-            self._send(status, ctype, out, rid, service)
+            headers = dict(headers)
+            self._send(status, headers.pop("Content-Type"), out, rid, headers)
         finally:
             with app.in_flight_lock:
                 app.in_flight -= 1

@@ -1,0 +1,67 @@
+"""Debian's aws CLI, unchanged, against each service beside EC2."""
+
+import json
+import shutil
+import subprocess
+import tempfile
+
+from simclient import KEY, SECRET, SimTest
+
+AWS = "/usr/bin/aws"
+TRUST = json.dumps({"Version": "2012-10-17", "Statement": [{
+    "Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
+    "Action": "sts:AssumeRole"}]})
+
+
+class CliServicesTest(SimTest):
+    SIM_ARGS = ("--route53-sync-seconds", "0.2")
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.home = tempfile.mkdtemp(prefix="awssim-cli-home-")
+        cls.env = {
+            "PATH": "/usr/bin:/bin", "HOME": cls.home,
+            "AWS_ACCESS_KEY_ID": KEY, "AWS_SECRET_ACCESS_KEY": SECRET,
+            "AWS_DEFAULT_REGION": "us-east-2", "AWS_EC2_METADATA_DISABLED": "true",
+            "AWS_PAGER": "", "AWS_MAX_ATTEMPTS": "1",
+        }
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.home, ignore_errors=True)
+        super().tearDownClass()
+
+    def aws(self, *args, ok=True):
+        cmd = [AWS, "--endpoint-url", self.sim.endpoint, "--output", "json", *args]
+        r = subprocess.run(cmd, env=self.env, capture_output=True, text=True,
+                           timeout=120, stdin=subprocess.DEVNULL)
+        if not ok:
+            return r
+        if r.returncode != 0:
+            raise AssertionError(f"{' '.join(args)}: {r.returncode} {r.stderr}")
+        return json.loads(r.stdout) if r.stdout.strip() else {}
+
+    def test_iam(self):
+        role = self.aws("iam", "create-role", "--role-name", "cli",
+                        "--assume-role-policy-document", TRUST)["Role"]
+        self.assertEqual(role["Arn"], "arn:aws:iam::123456789012:role/cli")
+        # the CLI decodes the URL-encoded policy as boto3 does
+        got = self.aws("iam", "get-role", "--role-name", "cli")["Role"]
+        self.assertEqual(got["AssumeRolePolicyDocument"], json.loads(TRUST))
+        r = self.aws("iam", "delete-role", "--role-name", "nobody", ok=False)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("NoSuchEntity", r.stderr)
+
+    def test_route53(self):
+        z = self.aws("route53", "create-hosted-zone", "--name", "cli.example.com",
+                     "--caller-reference", "cli-1")["HostedZone"]
+        batch = json.dumps({"Changes": [{"Action": "UPSERT", "ResourceRecordSet": {
+            "Name": "www.cli.example.com", "Type": "A", "TTL": 60,
+            "ResourceRecords": [{"Value": "127.0.0.9"}]}}]})
+        ch = self.aws("route53", "change-resource-record-sets", "--hosted-zone-id",
+                      z["Id"], "--change-batch", batch)["ChangeInfo"]
+        self.aws("route53", "wait", "resource-record-sets-changed", "--id", ch["Id"])
+        sets = self.aws("route53", "list-resource-record-sets", "--hosted-zone-id",
+                        z["Id"])["ResourceRecordSets"]
+        self.assertIn("www.cli.example.com.", [s["Name"] for s in sets])
