@@ -17,6 +17,7 @@ import base64
 import binascii
 import datetime
 import re
+import threading
 import uuid
 from xml.sax.saxutils import escape
 
@@ -37,27 +38,35 @@ _LOADER = None
 _MODELS = {}
 
 
-SERVICES = ("ec2", "sts", "ec2-instance-connect", "iam", "route53", "ecr")
+# Loaded before the port is ready; the others on their first request (the
+# IAM model alone is a tenth of the start-up CPU budget).
+EAGER = ("ec2", "sts", "ec2-instance-connect")
+_LOCK = threading.Lock()
 
 
 def load_models():
-    """Load the simulated services' models (once, before serving).
+    """Load the eagerly needed models (once, before serving).
 
     botocore's Loader and ServiceModel directly: the same models a
     botocore session would give, without importing the session machinery
     (which costs a tenth of a second of startup)."""
-    global _LOADER
-    if _LOADER is None:
-        _LOADER = botocore.loaders.Loader()
-    for name in SERVICES:
-        if name not in _MODELS:
-            _MODELS[name] = botocore.model.ServiceModel(
-                _LOADER.load_service_model(name, "service-2"), name)
+    for name in EAGER:
+        model(name)
     return _MODELS
 
 
 def model(service):
-    return load_models()[service]
+    m = _MODELS.get(service)
+    if m is not None:
+        return m
+    global _LOADER
+    with _LOCK:
+        if _LOADER is None:
+            _LOADER = botocore.loaders.Loader()
+        if service not in _MODELS:
+            _MODELS[service] = botocore.model.ServiceModel(
+                _LOADER.load_service_model(service, "service-2"), service)
+        return _MODELS[service]
 
 
 class AwsError(Exception):

@@ -118,14 +118,18 @@ class App:
         self.extra = {"iam": self.iam, "route53": self.route53}
         self.services = Table([
             Service("ec2", self.sim, ("RequestLimitExceeded", 503),
-                    ("InternalError", 500)),
+                    ("InternalError", 500), "ec2"),
             Service("sts", self.sts, ("Throttling", 400), ("InternalFailure", 500),
-                    unsigned=("AssumeRoleWithWebIdentity", "AssumeRoleWithSAML")),
-            Service("iam", self.iam, ("Throttling", 400), ("ServiceFailure", 500)),
+                    "query", unsigned=("AssumeRoleWithWebIdentity",
+                                       "AssumeRoleWithSAML")),
+            Service("iam", self.iam, ("Throttling", 400), ("ServiceFailure", 500),
+                    "query"),
             Service("route53", self.route53, ("Throttling", 400),
-                    ("InternalFailure", 500), validation_error="InvalidInput"),
+                    ("InternalFailure", 500), "rest-xml", rest_prefix="/2013-04-01/",
+                    validation_error="InvalidInput"),
             Service("ec2-instance-connect", connect.InstanceConnect(self.sim),
-                    ("ThrottlingException", 400), ("ServiceException", 500),
+                    ("ThrottlingException", 400), ("ServiceException", 500), "json",
+                    target_prefix="AWSEC2InstanceConnectService",
                     validation_error="InvalidArgsException"),
         ])
         self.calls = []

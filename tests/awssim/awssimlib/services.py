@@ -14,29 +14,48 @@ from .codecs import CODECS
 
 
 class Service:
-    def __init__(self, name, handler, throttle, internal, validation_error=None,
-                 constraint_error=None, unsigned=(), global_state=False):
+    """One row of the table. protocol, signing and target_prefix are given
+    here so routing needs no model; they are checked against the model when
+    it is loaded (on the service's first request, or by the tests)."""
+
+    def __init__(self, name, handler, throttle, internal, protocol, signing=None,
+                 target_prefix=None, rest_prefix=None, validation_error=None,
+                 constraint_error=None, unsigned=()):
         self.name = name
         self.handler = handler
-        self.model = protocol.model(name)
-        md = self.model.metadata
-        self.protocol = md["protocol"]
-        self.codec = CODECS[self.protocol]
-        self.signing = md.get("signingName", md["endpointPrefix"])
-        self.target_prefix = md.get("targetPrefix")
+        self.protocol = protocol
+        self.codec = CODECS[protocol]
+        self.signing = signing or name
+        self.target_prefix = target_prefix
+        self.rest_prefix = rest_prefix
         self.throttle = throttle          # (code, status)
         self.internal = internal          # (code, status)
         self.validation_error = validation_error
         self.constraint_error = constraint_error
         self.unsigned = set(unsigned)
-        self.global_state = global_state
         self.unsupported = {"ec2": "UnsupportedOperation", "query": "InvalidAction"}.get(
-            self.protocol, "UnknownOperationException")
-        self.rest_prefix = None
-        if self.protocol.startswith("rest-"):
-            uris = [self.model.operation_model(n).http["requestUri"]
-                    for n in self.model.operation_names]
-            self.rest_prefix = "/" + uris[0].lstrip("/").split("/", 1)[0] + "/"
+            protocol, "UnknownOperationException")
+        self._model = None
+
+    @property
+    def model(self):
+        if self._model is None:
+            m = protocol.model(self.name)
+            md = m.metadata
+            have = (md["protocol"], md.get("signingName", md["endpointPrefix"]),
+                    md.get("targetPrefix"))
+            want = (self.protocol, self.signing, self.target_prefix)
+            if have != want:
+                raise AssertionError(f"{self.name}: the table says {want}, "
+                                     f"botocore's model {have}")
+            if self.rest_prefix is not None:
+                for n in m.operation_names:
+                    uri = m.operation_model(n).http["requestUri"]
+                    if not uri.startswith(self.rest_prefix):
+                        raise AssertionError(f"{self.name}.{n}: {uri} is not under "
+                                             f"{self.rest_prefix}")
+            self._model = m
+        return self._model
 
     def auth_code(self, code, status):
         """The signature errors are worded per protocol family."""
