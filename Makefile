@@ -32,7 +32,7 @@ LDLIBS_ALL = $(PKG_LIBS) -lpthread $(LDLIBS)
 # its own (lib/<module>/<family>/*.c) without a build edit.
 LIB_SRC   := $(sort $(wildcard lib/*.c lib/*/*.c lib/*/*/*.c))
 CLI_SRC   := $(sort $(wildcard cli/*.c))
-UNIT_SRC  := $(sort $(wildcard tests/unit/*.c tests/unit/*/*.c))
+UNIT_SRC  := $(sort $(wildcard tests/unit/*.c tests/unit/*/*.c tests/unit/*/*/*.c))
 TEMPLATES := $(sort $(filter-out %~,$(wildcard templates/*)))
 
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/templates.o
