@@ -6,37 +6,64 @@
  * host label (lowercase letters, digits, '-'); anything else is a usage
  * error (CRAFT_EUSAGE), since it would otherwise end up in a host name.
  *
- * Endpoint: the option (--endpoint-url) > AWS_ENDPOINT_URL_<SERVICE> >
- * AWS_ENDPOINT_URL > the profile's `endpoint_url` > the standard
- * https://<service>.<region>.amazonaws.com (".amazonaws.com.cn" for cn-*).
+ * Endpoint, as the AWS CLI resolves it: the option (--endpoint-url, for
+ * every service at once) > AWS_ENDPOINT_URL_<SERVICE> > AWS_ENDPOINT_URL >
+ * the profile's `services` section (`<service_key> =` then an indented
+ * `endpoint_url = URL`) > the profile's `endpoint_url` > the standard one.
+ * <SERVICE> is botocore's serviceId upper-cased with spaces as '_'
+ * (AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2, AWS_ENDPOINT_URL_ROUTE_53);
+ * the services-section key is the same lower-cased (route_53).
  * AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true (or the profile's
  * ignore_configured_endpoint_urls) turns every override but the option off.
+ *
+ * The standard endpoint is https://<endpoint prefix>.<region>.<dns suffix>
+ * in the region's partition: aws (amazonaws.com), aws-cn (cn-*,
+ * amazonaws.com.cn), aws-us-gov (us-gov-*, amazonaws.com). Global services
+ * (IAM, Route 53) have one host per partition and are signed for that
+ * partition's region (us-east-1 in aws); an overridden endpoint is signed
+ * for the client's region, as botocore signs it.
  */
 #ifndef CRAFT_AWS_ENDPOINT_H
 #define CRAFT_AWS_ENDPOINT_H
+
+#include <stddef.h>
 
 #include "core/error.h"
 
 struct craft_profile_file;
 
+/* A service's metadata, as botocore's model states it. */
 struct craft_aws_service {
-	const char *name;         /* "ec2", as on the command line */
-	const char *version;      /* the Query API version */
-	const char *signing_name; /* the SigV4 service name */
-	const char *env_id;       /* AWS_ENDPOINT_URL_<env_id> */
+	const char *name;            /* "elbv2": botocore's and the AWS CLI's name */
+	const char *protocol;        /* "ec2", "query", "json", "rest-xml", "rest-json" */
+	const char *version;         /* the API version */
+	const char *endpoint_prefix; /* the host's first label(s): "elasticloadbalancing" */
+	const char *signing_name;    /* the SigV4 service name */
+	const char *service_id;      /* botocore's serviceId: "Elastic Load Balancing v2" */
+	const char *target_prefix;   /* json: X-Amz-Target's prefix, else NULL */
+	const char *json_version;    /* json: "1.1", else NULL */
+	int global;                  /* one endpoint per partition (IAM, Route 53) */
 };
 
-/* The service called name, or NULL. */
+/* The service called name (or by its endpoint prefix, "monitoring"), or NULL. */
 const struct craft_aws_service *craft_aws_service_find(const char *name);
 /* The known services, ended by a row whose name is NULL. */
 extern const struct craft_aws_service craft_aws_services[];
 
+/* "ELASTIC_LOAD_BALANCING_V2" (upper) or "elastic_load_balancing_v2" into
+ * out: the service's AWS_ENDPOINT_URL_ suffix and services-section key. */
+void craft_aws_service_key(const struct craft_aws_service *svc, int upper, char *out, size_t cap);
+
+/* The partition of a region: "aws", "aws-cn" or "aws-us-gov". */
+const char *craft_endpoint_partition(const char *region);
+
 struct craft_endpoint {
-	char url[1024];   /* as resolved, e.g. https://ec2.us-east-2.amazonaws.com */
-	char scheme[8];   /* "http" or "https" */
-	char host[300];   /* the Host header: host, with ":port" when not the default */
-	char path[512];   /* "/" unless the URL has one */
-	const char *from; /* where it came from: "--endpoint-url", "AWS_ENDPOINT_URL", ... */
+	char url[1024];          /* as resolved, e.g. https://ec2.us-east-2.amazonaws.com */
+	char scheme[8];          /* "http" or "https" */
+	char host[300];          /* the Host header: host, with ":port" when not the default */
+	char path[512];          /* "/" unless the URL has one */
+	char signing_region[64]; /* the SigV4 scope's region */
+	const char *from;        /* where it came from: "--endpoint-url", "AWS_ENDPOINT_URL", ... */
 };
 
 /* CRAFT_OK, or CRAFT_EUSAGE naming the region. */

@@ -39,14 +39,14 @@ void craft_http_response_init(struct craft_http_response *r)
 {
 	r->status = 0;
 	craft_buf_init(&r->body, CRAFT_HTTP_MAX_BODY);
-	r->date[0] = '\0';
+	r->date[0] = r->request_id[0] = r->error_type[0] = '\0';
 }
 
 void craft_http_response_release(struct craft_http_response *r)
 {
 	craft_buf_release(&r->body);
 	r->status = 0;
-	r->date[0] = '\0';
+	r->date[0] = r->request_id[0] = r->error_type[0] = '\0';
 }
 
 size_t craft_http_write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
@@ -59,24 +59,40 @@ size_t craft_http_write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
 	return n;
 }
 
+/* Copies the value of header line ptr[0..n) into out when its name is name. */
+static int header_value(const char *ptr, size_t n, const char *name, char *out, size_t cap)
+{
+	size_t nl = strlen(name), i, l;
+
+	if (n <= nl || strncasecmp(ptr, name, nl) != 0 || ptr[nl] != ':')
+		return 0;
+	i = nl + 1;
+	while (i < n && (ptr[i] == ' ' || ptr[i] == '\t'))
+		i++;
+	l = n - i;
+	while (l && (ptr[i + l - 1] == '\r' || ptr[i + l - 1] == '\n' || ptr[i + l - 1] == ' '))
+		l--;
+	if (l >= cap)
+		l = cap - 1;
+	memcpy(out, ptr + i, l);
+	out[l] = '\0';
+	return 1;
+}
+
 size_t craft_http_header_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
 	struct craft_http_response *r = userdata;
 	size_t n = size * nmemb;
 
-	if (n > 5 && strncasecmp(ptr, "date:", 5) == 0) {
-		size_t i = 5, l;
-
-		while (i < n && (ptr[i] == ' ' || ptr[i] == '\t'))
-			i++;
-		l = n - i;
-		while (l && (ptr[i + l - 1] == '\r' || ptr[i + l - 1] == '\n'))
-			l--;
-		if (l >= sizeof(r->date))
-			l = sizeof(r->date) - 1;
-		memcpy(r->date, ptr + i, l);
-		r->date[l] = '\0';
+	/* A new status line (a retry, a 100 Continue) starts a new header set. */
+	if (n > 5 && strncmp(ptr, "HTTP/", 5) == 0) {
+		r->date[0] = r->request_id[0] = r->error_type[0] = '\0';
+		return n;
 	}
+	if (!header_value(ptr, n, "date", r->date, sizeof(r->date)) &&
+	    !header_value(ptr, n, "x-amzn-requestid", r->request_id, sizeof(r->request_id)) &&
+	    !header_value(ptr, n, "x-amz-request-id", r->request_id, sizeof(r->request_id)))
+		header_value(ptr, n, "x-amzn-errortype", r->error_type, sizeof(r->error_type));
 	return n;
 }
 

@@ -27,7 +27,9 @@ craft_code craft_http_global_init(struct craft_err *err);
 struct craft_http_response {
 	long status;
 	struct craft_buf body;
-	char date[64]; /* the Date header, for clock-skew correction */
+	char date[64];        /* the Date header, for clock-skew correction */
+	char request_id[128]; /* x-amzn-RequestId or x-amz-request-id */
+	char error_type[256]; /* x-amzn-ErrorType (JSON protocols' error code) */
 };
 
 void craft_http_response_init(struct craft_http_response *r);

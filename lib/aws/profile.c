@@ -260,3 +260,26 @@ int craft_profile_has(const struct craft_profile_file *f, const char *profile)
 {
 	return find_section(f, profile, 1) != NULL;
 }
+
+const char *craft_profile_section_get(const struct craft_profile_file *f, const char *kind,
+                                      const char *name, const char *key)
+{
+	size_t kl = strlen(kind);
+
+	for (int i = f->n - 1; i >= 0; i--) {
+		const struct craft_profile_section *s = &f->sec[i];
+		const char *p = s->name;
+
+		if (s->is_profile || strncmp(p, kind, kl) != 0 || !is_space(p[kl]))
+			continue;
+		for (p += kl; is_space(*p); p++)
+			;
+		if (strcmp(p, name) != 0)
+			continue;
+		for (int j = 0; j < s->n; j++)
+			if (strcasecmp(s->kv[j].key, key) == 0)
+				return s->kv[j].value;
+		return NULL;
+	}
+	return NULL;
+}

@@ -51,4 +51,9 @@ const char *craft_profile_get(const struct craft_profile_file *f, const char *pr
                               const char *key);
 int craft_profile_has(const struct craft_profile_file *f, const char *profile);
 
+/* The value of key in the config file's "[KIND NAME]" section (kind
+ * "services", "sso-session"), or NULL. Borrowed. */
+const char *craft_profile_section_get(const struct craft_profile_file *f, const char *kind,
+                                      const char *name, const char *key);
+
 #endif

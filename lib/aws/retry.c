@@ -5,23 +5,28 @@
 
 #include "core/env.h"
 
+/* botocore's standard retry mode (retries/standard.py), for every service. */
 static const char *const throttling_codes[] = {
 	"Throttling",
 	"ThrottlingException",
 	"ThrottledException",
 	"RequestThrottledException",
-	"RequestLimitExceeded",
-	"RequestThrottled",
 	"TooManyRequestsException",
-	"EC2ThrottledException",
-	"BandwidthLimitExceeded",
 	"ProvisionedThroughputExceededException",
+	"TransactionInProgressException",
+	"RequestLimitExceeded",
+	"BandwidthLimitExceeded",
+	"LimitExceededException",
+	"RequestThrottled",
 	"SlowDown",
+	"PriorRequestNotComplete",
+	"EC2ThrottledException",
 };
 
 static const char *const transient_codes[] = {
-	"PriorRequestNotComplete", "RequestTimeout",     "RequestTimeoutException",
-	"InternalError",           "ServiceUnavailable",
+	"RequestTimeout",
+	"RequestTimeoutException",
+	"PriorRequestNotComplete",
 };
 
 static const char *const skew_codes[] = {

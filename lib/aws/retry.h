@@ -3,11 +3,16 @@
  * which answers are retried, the full-jitter backoff, the retry quota, and
  * which errors mean the clock is off.
  *
- * Retried: the throttling codes (Throttling, ThrottlingException,
- * RequestLimitExceeded, RequestThrottled, TooManyRequestsException,
- * EC2ThrottledException, ...), the transient codes (PriorRequestNotComplete,
- * RequestTimeout, ...), HTTP 429/500/502/503/504, and transport failures
- * other than TLS verification and malformed requests.
+ * Retried, whatever the service or protocol (the code comes from
+ * lib/aws/errors.h): botocore's standard-mode throttling codes (Throttling,
+ * ThrottlingException, ThrottledException, RequestThrottledException,
+ * TooManyRequestsException, ProvisionedThroughputExceededException,
+ * TransactionInProgressException, RequestLimitExceeded,
+ * BandwidthLimitExceeded, LimitExceededException, RequestThrottled,
+ * SlowDown, PriorRequestNotComplete, EC2ThrottledException), its transient
+ * codes (RequestTimeout, RequestTimeoutException, PriorRequestNotComplete),
+ * HTTP 429 (throttling) and 500/502/503/504, and transport failures other
+ * than TLS verification and malformed requests.
  */
 #ifndef CRAFT_AWS_RETRY_H
 #define CRAFT_AWS_RETRY_H

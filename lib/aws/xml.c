@@ -1,5 +1,7 @@
 #include "aws/xml.h"
 
+#include "aws/errors.h"
+
 #include <libxml/parser.h>
 #include <string.h>
 
@@ -93,91 +95,10 @@ xmlNodePtr craft_xml_next_item(xmlNodePtr item)
 	return NULL;
 }
 
-static void copy(char *dst, size_t cap, const char *src)
-{
-	size_t n = src ? strnlen(src, cap - 1) : 0;
-
-	if (n)
-		memcpy(dst, src, n);
-	dst[n] = '\0';
-}
-
-/* Finds the <Error> element of either shape; NULL when root is no error. */
-static xmlNodePtr find_error(xmlNodePtr root)
-{
-	xmlNodePtr e;
-
-	if (named(root, "Error", 5))
-		return root;
-	e = craft_xml_path(root, "Errors/Error");
-	if (e)
-		return e;
-	return craft_xml_child(root, "Error");
-}
-
-static const char *request_id(xmlNodePtr root, xmlNodePtr error)
-{
-	static const char *const names[] = { "RequestID", "RequestId", "requestId" };
-
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		const char *v = craft_xml_path_text(root, names[i]);
-
-		if (!v)
-			v = craft_xml_path_text(error, names[i]);
-		if (v && *v)
-			return v;
-	}
-	return NULL;
-}
-
 craft_code craft_xml_read_response(const char *body, size_t len, long http_status, xmlDocPtr *doc,
                                    struct craft_err *err)
 {
-	xmlDocPtr d = NULL;
-	xmlNodePtr root, e;
-	const char *code, *msg, *rid;
-	craft_code rc;
+	struct craft_aws_answer a = { "query", http_status, NULL, NULL, body, len };
 
-	if (doc)
-		*doc = NULL;
-	if (http_status >= 200 && http_status < 300) {
-		rc = craft_xml_parse(body, len, &d, err);
-		if (rc != CRAFT_OK)
-			return rc;
-		/* Some services answer 200 with an error document. */
-		root = xmlDocGetRootElement(d);
-		if (!(named(root, "ErrorResponse", 13) ||
-		      (named(root, "Response", 8) && craft_xml_path(root, "Errors/Error")))) {
-			if (doc)
-				*doc = d;
-			else
-				xmlFreeDoc(d);
-			return CRAFT_OK;
-		}
-	} else if (craft_xml_parse(body, len, &d, NULL) != CRAFT_OK) {
-		if (err) {
-			craft_err_set(err, CRAFT_EAWS, "HTTP %ld from the service", http_status);
-			err->http_status = http_status;
-			err->aws_code[0] = '\0';
-			err->request_id[0] = '\0';
-		}
-		return CRAFT_EAWS;
-	}
-	root = xmlDocGetRootElement(d);
-	e = find_error(root);
-	code = craft_xml_path_text(e, "Code");
-	msg = craft_xml_path_text(e, "Message");
-	rid = request_id(root, e);
-	if (err) {
-		if (code && *code)
-			craft_err_set(err, CRAFT_EAWS, "%s: %s", code,
-			              msg && *msg ? msg : "(no message)");
-		else
-			craft_err_set(err, CRAFT_EAWS, "HTTP %ld from the service", http_status);
-		copy(err->aws_code, sizeof(err->aws_code), code);
-		copy(err->request_id, sizeof(err->request_id), rid);
-		err->http_status = http_status;
-	}
-	xmlFreeDoc(d);
-	return CRAFT_EAWS;
+	return craft_aws_read_answer(&a, doc, err);
 }

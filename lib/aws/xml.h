@@ -1,10 +1,7 @@
 /*
  * xml — AWS XML responses through libxml2: parsing (no network, no entity
- * expansion, no printing), namespace-agnostic lookups by local name, and
- * both AWS error shapes:
- *   <Response><Errors><Error><Code/><Message/></Error></Errors><RequestID/></Response>  (EC2)
- *   <ErrorResponse><Error><Type/><Code/><Message/></Error><RequestId/></ErrorResponse> (STS, IAM,
- * ...) (and a bare <Error> root, as S3 answers).
+ * expansion, no printing) and namespace-agnostic lookups by local name.
+ * Error documents of every shape are read by lib/aws/errors.h.
  *
  * Strings returned by the lookups are borrowed from the document and live
  * as long as it does.
@@ -36,13 +33,11 @@ xmlNodePtr craft_xml_items(xmlNodePtr n, const char *set_path);
 xmlNodePtr craft_xml_next_item(xmlNodePtr item);
 
 /*
- * Reads an HTTP answer. For a 2xx status, parses the body into *doc and
- * returns CRAFT_OK. Otherwise returns CRAFT_EAWS with err->aws_code,
- * err->request_id, err->http_status and err->msg "<Code>: <Message>" filled
- * from either error shape; a body that is not an AWS error document still
- * gives CRAFT_EAWS, with the status as its message. A 2xx body that does
- * not parse is CRAFT_EPARSE. doc may be NULL when the caller only needs
- * the verdict.
+ * Reads a Query-protocol HTTP answer (craft_aws_read_answer for "query"):
+ * for a 2xx status, parses the body into *doc and returns CRAFT_OK;
+ * otherwise CRAFT_EAWS with err->aws_code, err->request_id, err->http_status
+ * and err->msg "<Code>: <Message>". A 2xx body that does not parse is
+ * CRAFT_EPARSE. doc may be NULL when the caller only needs the verdict.
  */
 craft_code craft_xml_read_response(const char *body, size_t len, long http_status, xmlDocPtr *doc,
                                    struct craft_err *err);

@@ -154,7 +154,7 @@ else
   ok "-vv (and --json, and an AWS error) never shows the secret or the session token"
 fi
 
-expect "unknown service is a usage error" 2 "unknown service 's3' \\(known: ec2, sts\\)" \
+expect "unknown service is a usage error" 2 "unknown service 's3' \\(known: acm, application-autoscaling, cloudwatch, ec2, .*, sts\\)" \
   clean "${ENVCREDS[@]}" "$bin" api s3 ListBuckets --region us-east-2
 expect "missing action is a usage error" 2 "needs SERVICE and ACTION" \
   clean "${ENVCREDS[@]}" "$bin" api ec2

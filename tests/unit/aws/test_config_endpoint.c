@@ -222,8 +222,9 @@ Test(retry, classification)
 
 	for (size_t i = 0; i < sizeof(throttles) / sizeof(throttles[0]); i++)
 		cr_assert_eq(craft_retry_classify_answer(400, throttles[i]), CRAFT_RETRY_THROTTLE);
+	/* botocore lists it among both: throttling, then transient */
 	cr_assert_eq(craft_retry_classify_answer(400, "PriorRequestNotComplete"),
-	             CRAFT_RETRY_TRANSIENT);
+	             CRAFT_RETRY_THROTTLE);
 	cr_assert_eq(craft_retry_classify_answer(400, "RequestTimeout"), CRAFT_RETRY_TRANSIENT);
 	cr_assert_eq(craft_retry_classify_answer(429, ""), CRAFT_RETRY_THROTTLE);
 	for (long s = 500; s <= 504; s++)
