@@ -127,6 +127,7 @@ int cmd_help(struct cli_ctx *ctx);
 int cmd_version(struct cli_ctx *ctx);
 int cmd_completion(struct cli_ctx *ctx);
 int cmd_api(struct cli_ctx *ctx);
+extern const struct cli_opt cmd_api_opts[];
 int cmd_iam_policy(struct cli_ctx *ctx);
 int cmd_plan(struct cli_ctx *ctx);
 int cmd_provision(struct cli_ctx *ctx);

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "aws/model.h"
 #include "cli/cli.h"
 #include "version.h"
 
@@ -128,6 +129,9 @@ struct man_env {
 	const char *text;
 };
 
+/* The row that every service's AWS_ENDPOINT_URL_<SERVICE> follows. */
+#define ENDPOINT_ROW "\\fBAWS_ENDPOINT_URL\\fR"
+
 static const struct man_env man_env[] = {
 	{ "\\fBAWS_ACCESS_KEY_ID\\fR, \\fBAWS_SECRET_ACCESS_KEY\\fR, \\fBAWS_SESSION_TOKEN\\fR "
 	  "(or \\fBAWS_SECURITY_TOKEN\\fR)",
@@ -149,10 +153,11 @@ static const struct man_env man_env[] = {
 	  "\\fBtrue\\fR, its address, its timeout in seconds" },
 	{ "\\fBAWS_REGION\\fR, \\fBAWS_DEFAULT_REGION\\fR",
 	  "the region when neither \\-\\-region nor the stack file sets one" },
-	{ "\\fBAWS_ENDPOINT_URL\\fR, \\fBAWS_ENDPOINT_URL_EC2\\fR, \\fBAWS_ENDPOINT_URL_STS\\fR",
-	  "where AWS calls go when \\-\\-endpoint\\-url is not given (the service's own\n"
-	  "variable first); \\fBAWS_IGNORE_CONFIGURED_ENDPOINT_URLS\\fR=\\fBtrue\\fR ignores "
-	  "them" },
+	{ ENDPOINT_ROW,
+	  "where AWS calls go when \\-\\-endpoint\\-url is not given: the service's own\n"
+	  "variable first (botocore's serviceId upper-cased, spaces as _), then\n"
+	  "AWS_ENDPOINT_URL, then the profile's services section and endpoint_url;\n"
+	  "\\fBAWS_IGNORE_CONFIGURED_ENDPOINT_URLS\\fR=\\fBtrue\\fR ignores them all" },
 	{ "\\fBAWS_CA_BUNDLE\\fR", "a CA certificate bundle for TLS to AWS" },
 	{ "\\fBAWS_MAX_ATTEMPTS\\fR", "attempts per AWS call, retries included (default 5)" },
 	{ "\\fBXDG_STATE_HOME\\fR",
@@ -219,8 +224,12 @@ static void write_man(FILE *f)
 	      "safely\n"
 	      ".SH ENVIRONMENT\n",
 	      f);
-	for (const struct man_env *e = man_env; e->names; e++)
-		fprintf(f, ".TP\n%s\n%s\n", e->names, e->text);
+	for (const struct man_env *e = man_env; e->names; e++) {
+		fprintf(f, ".TP\n%s", e->names);
+		for (int i = 0; strcmp(e->names, ENDPOINT_ROW) == 0 && craft_aws_models[i]; i++)
+			fprintf(f, ", \\fB%s\\fR", craft_aws_models[i]->endpoint_env);
+		fprintf(f, "\n%s\n", e->text);
+	}
 	fputs(".SH FILES\n"
 	      ".TP\n\\fI~/.local/state/craftctl/<stack>.json\\fR\n"
 	      "the state cache: ids and the pinned host key, mode 0600; <stack>.lock beside it\n"

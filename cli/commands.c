@@ -11,8 +11,8 @@ const struct cli_opt cli_global_opts[] = {
 	  "AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, profile)" },
 	{ "profile", 0, CLI_VALUE, "P", "shared-config profile (default: AWS_PROFILE, default)" },
 	{ "endpoint-url", 0, CLI_VALUE, "URL",
-	  "send AWS calls to URL (simulator, LocalStack, moto; default: "
-	  "AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL)" },
+	  "send every service's AWS calls to URL (simulator, LocalStack, moto; default: "
+	  "AWS_ENDPOINT_URL_<SERVICE>, AWS_ENDPOINT_URL, the profile)" },
 	{ "json", 0, CLI_FLAG, NULL, "machine-readable events on stdout, one JSON object a line" },
 	{ "verbose", 'v', CLI_COUNT, NULL,
 	  "more detail on stderr; -vv adds each request's canonical form" },
@@ -40,15 +40,25 @@ const struct cli_command cli_commands[] = {
 	  "Prints craftctl's version: the release number and, when built from git, the\n"
 	  "commit it was built from.",
 	  NULL },
-	{ "api", cmd_api, CLI_CMD_POSITIONAL, "one signed AWS Query API call; prints the response",
-	  "SERVICE ACTION [Key=Value...]",
-	  "Signs and sends one AWS Query API call (services: ec2, sts) and prints the\n"
-	  "response body. Action and Version are filled in. An AWS error prints\n"
-	  "'<Code>: <Message> (request id ...)' and exits 1. -vv prints each request's\n"
-	  "canonical form and string to sign on stderr (never the secret or the token).\n"
-	  "Example: craftctl api ec2 DescribeVpcs Filter.1.Name=tag-key "
-	  "Filter.1.Value.1=craftctl:stack",
-	  NULL },
+	{ "api", cmd_api, CLI_CMD_POSITIONAL, "one signed AWS API call; prints the response",
+	  "SERVICE ACTION [Key=Value... | --body FILE|-]",
+	  "Signs and sends one AWS API call and prints the response body as it came\n"
+	  "(XML or JSON). Services: acm, application-autoscaling, cloudwatch, ec2, ecr,\n"
+	  "ecs, elbv2, iam, logs, rds, route53, secretsmanager, sns, sts. Query services\n"
+	  "(ec2, sts, iam, elbv2, rds, cloudwatch, sns) take Key=Value parameters in\n"
+	  "AWS's flattened form; Action and Version are filled in. JSON services (acm,\n"
+	  "application-autoscaling, ecr, ecs, logs, secretsmanager) take the input as a\n"
+	  "JSON object with --body FILE or --body - (stdin; default {}). An AWS error\n"
+	  "prints '<Code>: <Message> (request id ...)' and exits 1. --endpoint-url sends\n"
+	  "every service to one URL; AWS_ENDPOINT_URL_<SERVICE> (e.g.\n"
+	  "AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2) one service. -vv prints each\n"
+	  "request's canonical form and string to sign on stderr (never the secret or\n"
+	  "the token).\n"
+	  "Examples: craftctl api ec2 DescribeVpcs Filter.1.Name=tag-key "
+	  "Filter.1.Value.1=craftctl:stack\n"
+	  "          echo '{\"maxResults\": 5}' | craftctl api ecr DescribeRepositories "
+	  "--body -",
+	  cmd_api_opts },
 	{ "iam-policy", cmd_iam_policy, 0,
 	  "print the least-privilege IAM policy for the AWS actions craftctl calls", "",
 	  "Prints the IAM policy document (JSON) that allows exactly the AWS actions\n"

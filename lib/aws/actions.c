@@ -91,7 +91,7 @@ static craft_code add_statement(cJSON *stmts, const char *sid, int read, const c
 	cJSON *st, *actions, *cond, *eq;
 
 	for (const struct craft_aws_action *a = craft_aws_actions; a->action; a++) {
-		const struct craft_aws_service *svc = craft_aws_service_find(a->service);
+		const struct craft_aws_model *svc = craft_aws_model_find(a->service);
 
 		if (a->flags & CRAFT_AWS_ACTION_NO_POLICY)
 			continue;

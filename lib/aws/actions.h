@@ -28,7 +28,7 @@
 #define CRAFT_AWS_ACTION_READ      0x2 /* read-only (Describe*, Get*) */
 
 struct craft_aws_action {
-	const char *service; /* as in craft_aws_services: "ec2", "sts" */
+	const char *service; /* a craft_aws_models name: "ec2", "sts" */
 	const char *action;  /* the API action: "CreateVpc" */
 	const char *purpose; /* what craftctl uses it for (shown in docs and tests) */
 	unsigned flags;      /* CRAFT_AWS_ACTION_* */

@@ -65,7 +65,7 @@ static int nservices(void)
 {
 	int n = 0;
 
-	while (craft_aws_services[n].name)
+	while (craft_aws_models[n])
 		n++;
 	return n;
 }
@@ -121,8 +121,8 @@ craft_code craft_aws_client_new(struct craft_aws_client **out, const struct craf
 			goto fail;
 	}
 	rc = craft_endpoint_region(c->region, sizeof(c->region), opts->region, &config, prof, err);
-	for (int i = 0; rc == CRAFT_OK && craft_aws_services[i].name; i++)
-		rc = craft_endpoint_resolve(&c->ep[i], &craft_aws_services[i], c->region,
+	for (int i = 0; rc == CRAFT_OK && craft_aws_models[i]; i++)
+		rc = craft_endpoint_resolve(&c->ep[i], craft_aws_models[i], c->region,
 		                            c->endpoint_url, &config, prof, err);
 	if (rc != CRAFT_OK)
 		goto fail;
@@ -179,9 +179,12 @@ const char *craft_aws_client_region(const struct craft_aws_client *c)
 
 int craft_aws_service_index(const char *name)
 {
-	const struct craft_aws_service *s = craft_aws_service_find(name);
+	const struct craft_aws_model *s = craft_aws_model_find(name);
 
-	return s ? (int)(s - craft_aws_services) : -1;
+	for (int i = 0; s && craft_aws_models[i]; i++)
+		if (craft_aws_models[i] == s)
+			return i;
+	return -1;
 }
 
 const char *craft_aws_client_endpoint(const struct craft_aws_client *c, const char *service)
@@ -241,9 +244,9 @@ craft_code craft_aws_ensure_creds(struct craft_aws_client *c, struct craft_err *
 	return rc;
 }
 
-static int is_query(const struct craft_aws_service *s)
+static int is_query(const struct craft_aws_model *s)
 {
-	return strcmp(s->protocol, "ec2") == 0 || strcmp(s->protocol, "query") == 0;
+	return s->protocol == CRAFT_AWS_PROTO_EC2 || s->protocol == CRAFT_AWS_PROTO_QUERY;
 }
 
 /* Action, Version, then the caller's parameters but those two. */
@@ -282,7 +285,7 @@ craft_code craft_aws_submit(struct craft_aws_client *c, const char *service, con
 	struct craft_aws_call *k;
 	craft_code rc;
 
-	if (idx < 0 || !is_query(&craft_aws_services[idx]))
+	if (idx < 0 || !is_query(craft_aws_models[idx]))
 		return CRAFT_EUSAGE;
 	k = craft_aws_call_new(c, idx, action, "POST");
 	if (!k)
@@ -292,7 +295,7 @@ craft_code craft_aws_submit(struct craft_aws_client *c, const char *service, con
 	rc = craft_aws_call_header(k, "Content-Type",
 	                           "application/x-www-form-urlencoded; charset=utf-8");
 	if (rc == CRAFT_OK)
-		rc = query_body(&k->body, action, k->svc->version, params);
+		rc = query_body(&k->body, action, k->svc->api_version, params);
 	if (rc != CRAFT_OK) {
 		craft_aws_call_free(k);
 		return rc;
@@ -336,12 +339,12 @@ craft_code craft_aws_submit_json(struct craft_aws_client *c, const char *service
                                  const char *action, const char *body, size_t len,
                                  craft_aws_done_fn fn, void *ud)
 {
-	const struct craft_aws_service *s = craft_aws_service_find(service);
+	const struct craft_aws_model *s = craft_aws_model_find(service);
 	char target[256], type[64];
 	struct craft_sigv4_header h[2] = { { "Content-Type", type }, { "X-Amz-Target", target } };
 	struct craft_aws_raw_request req = { service, action, "POST", "/", NULL, h, 2, body, len };
 
-	if (!s || strcmp(s->protocol, "json") != 0 || !action || !*action)
+	if (!s || s->protocol != CRAFT_AWS_PROTO_JSON || !action || !*action)
 		return CRAFT_EUSAGE;
 	if (!body) {
 		req.body = "{}";

@@ -93,7 +93,7 @@ craft_code craft_aws_submit(struct craft_aws_client *c, const char *service, con
  * the session token and Authorization are added. Everything is copied.
  */
 struct craft_aws_raw_request {
-	const char *service; /* a craft_aws_services name */
+	const char *service; /* a craft_aws_models name ("ecr") */
 	const char *action;  /* the operation: traces, errors, the result */
 	const char *method;  /* NULL: "POST" */
 	const char *path;    /* NULL or "": the endpoint's path */

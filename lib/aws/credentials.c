@@ -197,7 +197,7 @@ static craft_code sts_call(struct chain *ch, const struct craft_aws_creds *signe
 	snprintf(region, sizeof(region), "%s", has_region ? ch->opts->region : "us-east-1");
 	craft_http_response_init(&resp);
 	craft_sigv4_result_init(&sr);
-	rc = craft_endpoint_resolve(&ep, craft_aws_service_find("sts"), region,
+	rc = craft_endpoint_resolve(&ep, craft_aws_model_find("sts"), region,
 	                            ch->opts->endpoint_url, &ch->config, ch->profile, err);
 	if (rc == CRAFT_OK && strcmp(ep.from, "the standard endpoint") == 0 && !has_region)
 		rc = craft_endpoint_parse_url(&ep, "https://sts.amazonaws.com", err);

@@ -8,76 +8,41 @@
 #include "aws/profile.h"
 #include "core/env.h"
 
-/* From botocore's service models (metadata) and endpoints.json. */
-const struct craft_aws_service craft_aws_services[] = {
-	{ "acm", "json", "2015-12-08", "acm", "acm", "ACM", "CertificateManager", "1.1", 0 },
-	{ "application-autoscaling", "json", "2016-02-06", "application-autoscaling",
-	  "application-autoscaling", "Application Auto Scaling", "AnyScaleFrontendService", "1.1",
-	  0 },
-	{ "cloudwatch", "query", "2010-08-01", "monitoring", "monitoring", "CloudWatch", NULL, NULL,
-	  0 },
-	{ "ec2", "ec2", "2016-11-15", "ec2", "ec2", "EC2", NULL, NULL, 0 },
-	{ "ecr", "json", "2015-09-21", "api.ecr", "ecr", "ECR",
-	  "AmazonEC2ContainerRegistry_V20150921", "1.1", 0 },
-	{ "ecs", "json", "2014-11-13", "ecs", "ecs", "ECS", "AmazonEC2ContainerServiceV20141113",
-	  "1.1", 0 },
-	{ "elbv2", "query", "2015-12-01", "elasticloadbalancing", "elasticloadbalancing",
-	  "Elastic Load Balancing v2", NULL, NULL, 0 },
-	{ "iam", "query", "2010-05-08", "iam", "iam", "IAM", NULL, NULL, 1 },
-	{ "logs", "json", "2014-03-28", "logs", "logs", "CloudWatch Logs", "Logs_20140328", "1.1",
-	  0 },
-	{ "rds", "query", "2014-10-31", "rds", "rds", "RDS", NULL, NULL, 0 },
-	{ "route53", "rest-xml", "2013-04-01", "route53", "route53", "Route 53", NULL, NULL, 1 },
-	{ "secretsmanager", "json", "2017-10-17", "secretsmanager", "secretsmanager",
-	  "Secrets Manager", "secretsmanager", "1.1", 0 },
-	{ "sns", "query", "2010-03-31", "sns", "sns", "SNS", NULL, NULL, 0 },
-	{ "sts", "query", "2011-06-15", "sts", "sts", "STS", NULL, NULL, 0 },
-	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0 },
-};
-
-/* The global services' one endpoint per partition (endpoints.json's
- * partitionEndpoint and its credentialScope). */
-static const struct {
-	const char *service, *partition, *host, *region;
-} globals[] = {
-	{ "iam", "aws", "iam.amazonaws.com", "us-east-1" },
-	{ "iam", "aws-cn", "iam.cn-north-1.amazonaws.com.cn", "cn-north-1" },
-	{ "iam", "aws-us-gov", "iam.us-gov.amazonaws.com", "us-gov-west-1" },
-	{ "route53", "aws", "route53.amazonaws.com", "us-east-1" },
-	{ "route53", "aws-cn", "route53.amazonaws.com.cn", "cn-northwest-1" },
-	{ "route53", "aws-us-gov", "route53.us-gov.amazonaws.com", "us-gov-west-1" },
-};
-
-const struct craft_aws_service *craft_aws_service_find(const char *name)
+void craft_aws_service_key(const struct craft_aws_model *svc, int upper, char *out, size_t cap)
 {
-	for (const struct craft_aws_service *s = craft_aws_services; name && s->name; s++)
-		if (strcmp(s->name, name) == 0)
-			return s;
-	for (const struct craft_aws_service *s = craft_aws_services; name && s->name; s++)
-		if (strcmp(s->endpoint_prefix, name) == 0)
-			return s;
-	return NULL;
-}
-
-void craft_aws_service_key(const struct craft_aws_service *svc, int upper, char *out, size_t cap)
-{
+	/* the model's AWS_ENDPOINT_URL_<ID>, its part after "URL_" */
+	const char *id = strstr(svc->endpoint_env, "URL_") + 4;
 	size_t n = 0;
 
-	for (const char *p = svc->service_id; *p && n + 1 < cap; p++) {
-		char ch = *p == ' ' || *p == '-' ? '_' : *p;
-
-		out[n++] = (char)(upper ? toupper((unsigned char)ch) : tolower((unsigned char)ch));
-	}
+	for (; *id && n + 1 < cap; id++)
+		out[n++] =
+		        (char)(upper ? toupper((unsigned char)*id) : tolower((unsigned char)*id));
 	out[n] = '\0';
+}
+
+static const struct {
+	const char *prefix, *partition, *dns_suffix;
+} partitions[] = {
+	/* longest prefix first: us-isob- before us-iso- */
+	{ "cn-", "aws-cn", "amazonaws.com.cn" },
+	{ "us-gov-", "aws-us-gov", "amazonaws.com" },
+	{ "us-isob-", "aws-iso-b", "sc2s.sgov.gov" },
+	{ "us-iso-", "aws-iso", "c2s.ic.gov" },
+};
+
+static int partition_index(const char *region)
+{
+	for (size_t i = 0; region && i < sizeof(partitions) / sizeof(partitions[0]); i++)
+		if (strncmp(region, partitions[i].prefix, strlen(partitions[i].prefix)) == 0)
+			return (int)i;
+	return -1;
 }
 
 const char *craft_endpoint_partition(const char *region)
 {
-	if (region && strncmp(region, "cn-", 3) == 0)
-		return "aws-cn";
-	if (region && strncmp(region, "us-gov-", 7) == 0)
-		return "aws-us-gov";
-	return "aws";
+	int i = partition_index(region);
+
+	return i < 0 ? "aws" : partitions[i].partition;
 }
 
 const char *craft_region_invalid(const char *v)
@@ -211,7 +176,7 @@ static int truthy(const char *v)
 
 /* The services section's endpoint_url for svc, as the profile names it. */
 static const char *services_url(const struct craft_profile_file *config, const char *prof,
-                                const struct craft_aws_service *svc)
+                                const struct craft_aws_model *svc)
 {
 	const char *name = craft_profile_get(config, prof, "services");
 	char id[96], key[128];
@@ -223,34 +188,34 @@ static const char *services_url(const struct craft_profile_file *config, const c
 	return craft_profile_section_get(config, "services", name, key);
 }
 
-static craft_code standard(struct craft_endpoint *out, const struct craft_aws_service *svc,
+static craft_code standard(struct craft_endpoint *out, const struct craft_aws_model *svc,
                            const char *region, char *url, size_t cap, struct craft_err *err)
 {
-	const char *part = craft_endpoint_partition(region);
+	const struct craft_aws_global *g;
+	int pi = partition_index(region);
 
 	if (craft_endpoint_check_region(region, err) != CRAFT_OK)
 		return CRAFT_EUSAGE;
-	for (size_t i = 0; svc->global && i < sizeof(globals) / sizeof(globals[0]); i++) {
-		if (strcmp(globals[i].service, svc->name) == 0 &&
-		    strcmp(globals[i].partition, part) == 0) {
-			snprintf(url, cap, "https://%s", globals[i].host);
-			copy(out->signing_region, sizeof(out->signing_region), globals[i].region);
-			return CRAFT_OK;
-		}
+	g = craft_aws_model_global(svc, craft_endpoint_partition(region));
+	if (g && g->host) {
+		snprintf(url, cap, "https://%s", g->host);
+		if (g->region)
+			copy(out->signing_region, sizeof(out->signing_region), g->region);
+		return CRAFT_OK;
 	}
 	snprintf(url, cap, "https://%s.%s.%s", svc->endpoint_prefix, region,
-	         strcmp(part, "aws-cn") == 0 ? "amazonaws.com.cn" : "amazonaws.com");
+	         pi < 0 ? "amazonaws.com" : partitions[pi].dns_suffix);
 	return CRAFT_OK;
 }
 
-craft_code craft_endpoint_resolve(struct craft_endpoint *out, const struct craft_aws_service *svc,
+craft_code craft_endpoint_resolve(struct craft_endpoint *out, const struct craft_aws_model *svc,
                                   const char *region, const char *opt_url,
                                   const struct craft_profile_file *config, const char *profile,
                                   struct craft_err *err)
 {
 	const char *prof = profile ? profile : "default";
 	const char *url = NULL;
-	char envname[128], std[512];
+	char std[512];
 	int ignore = truthy(craft_env_get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"));
 
 	memset(out, 0, sizeof(*out));
@@ -266,9 +231,7 @@ craft_code craft_endpoint_resolve(struct craft_endpoint *out, const struct craft
 		out->from = "--endpoint-url";
 	}
 	if (!url && !ignore) {
-		memcpy(envname, "AWS_ENDPOINT_URL_", 18);
-		craft_aws_service_key(svc, 1, envname + 17, sizeof(envname) - 17);
-		url = craft_env_get(envname);
+		url = craft_env_get(svc->endpoint_env);
 		out->from = "AWS_ENDPOINT_URL_<SERVICE>";
 		if (!url) {
 			url = craft_env_get("AWS_ENDPOINT_URL");

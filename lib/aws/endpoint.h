@@ -18,7 +18,8 @@
  *
  * The standard endpoint is https://<endpoint prefix>.<region>.<dns suffix>
  * in the region's partition: aws (amazonaws.com), aws-cn (cn-*,
- * amazonaws.com.cn), aws-us-gov (us-gov-*, amazonaws.com). Global services
+ * amazonaws.com.cn), aws-us-gov (us-gov-*, amazonaws.com), aws-iso
+ * (us-iso-*, c2s.ic.gov), aws-iso-b (us-isob-*, sc2s.sgov.gov). Global services
  * (IAM, Route 53) have one host per partition and are signed for that
  * partition's region (us-east-1 in aws); an overridden endpoint is signed
  * for the client's region, as botocore signs it.
@@ -28,33 +29,22 @@
 
 #include <stddef.h>
 
+#include "aws/model.h"
 #include "core/error.h"
 
 struct craft_profile_file;
 
-/* A service's metadata, as botocore's model states it. */
-struct craft_aws_service {
-	const char *name;            /* "elbv2": botocore's and the AWS CLI's name */
-	const char *protocol;        /* "ec2", "query", "json", "rest-xml", "rest-json" */
-	const char *version;         /* the API version */
-	const char *endpoint_prefix; /* the host's first label(s): "elasticloadbalancing" */
-	const char *signing_name;    /* the SigV4 service name */
-	const char *service_id;      /* botocore's serviceId: "Elastic Load Balancing v2" */
-	const char *target_prefix;   /* json: X-Amz-Target's prefix, else NULL */
-	const char *json_version;    /* json: "1.1", else NULL */
-	int global;                  /* one endpoint per partition (IAM, Route 53) */
-};
-
-/* The service called name (or by its endpoint prefix, "monitoring"), or NULL. */
-const struct craft_aws_service *craft_aws_service_find(const char *name);
-/* The known services, ended by a row whose name is NULL. */
-extern const struct craft_aws_service craft_aws_services[];
+/* The services are lib/aws/model.h's models (craft_aws_models[],
+ * craft_aws_model_find by name or endpoint prefix): their metadata
+ * (protocol, endpoint prefix, signing name, serviceId, AWS_ENDPOINT_URL_
+ * name, global endpoints) comes from botocore's models. */
 
 /* "ELASTIC_LOAD_BALANCING_V2" (upper) or "elastic_load_balancing_v2" into
  * out: the service's AWS_ENDPOINT_URL_ suffix and services-section key. */
-void craft_aws_service_key(const struct craft_aws_service *svc, int upper, char *out, size_t cap);
+void craft_aws_service_key(const struct craft_aws_model *svc, int upper, char *out, size_t cap);
 
-/* The partition of a region: "aws", "aws-cn" or "aws-us-gov". */
+/* The partition of a region: "aws", "aws-cn", "aws-us-gov", "aws-iso" or
+ * "aws-iso-b". */
 const char *craft_endpoint_partition(const char *region);
 
 struct craft_endpoint {
@@ -82,7 +72,7 @@ craft_code craft_endpoint_region(char *out, size_t cap, const char *opt_region,
                                  struct craft_err *err);
 
 /* Resolves where calls to service go. */
-craft_code craft_endpoint_resolve(struct craft_endpoint *out, const struct craft_aws_service *svc,
+craft_code craft_endpoint_resolve(struct craft_endpoint *out, const struct craft_aws_model *svc,
                                   const char *region, const char *opt_url,
                                   const struct craft_profile_file *config, const char *profile,
                                   struct craft_err *err);

@@ -20,7 +20,7 @@
 /* One call: the serialized request and its attempts. */
 struct craft_aws_call {
 	struct craft_aws_client *c;
-	const struct craft_aws_service *svc;
+	const struct craft_aws_model *svc;
 	int svc_index;
 	char action[128];
 	char method[12];
@@ -64,7 +64,7 @@ struct craft_aws_client {
 	int max_attempts;
 	int quota;
 	long skew_s;               /* server clock minus ours */
-	struct craft_endpoint *ep; /* one per craft_aws_services row */
+	struct craft_endpoint *ep; /* one per craft_aws_models row */
 	struct craft_aws_creds creds;
 	int have_creds;
 	int cred_failed;
@@ -83,7 +83,7 @@ void craft_aws_report(struct craft_aws_client *c, enum craft_level level, const 
 /* Credentials for the next attempt: cached, refreshed before expiry. */
 craft_code craft_aws_ensure_creds(struct craft_aws_client *c, struct craft_err *err);
 
-/* The index of service in craft_aws_services, or -1. */
+/* The index of service in craft_aws_models, or -1. */
 int craft_aws_service_index(const char *service);
 
 /* A new call for service row idx (body, target and headers empty). */

@@ -86,7 +86,7 @@ static craft_code submit_paged(struct craft_aws_client *c, const char *service, 
 	if (!pg)
 		return CRAFT_ENOMEM;
 	pg->c = c;
-	pg->service = craft_aws_services[idx].name;
+	pg->service = craft_aws_models[idx]->name;
 	memcpy(pg->action, action, strlen(action) + 1);
 	pg->page = page;
 	pg->page_ud = page_ud;

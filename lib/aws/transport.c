@@ -28,7 +28,7 @@ struct craft_aws_call *craft_aws_call_new(struct craft_aws_client *c, int idx, c
 	if (!k)
 		return NULL;
 	k->c = c;
-	k->svc = &craft_aws_services[idx];
+	k->svc = craft_aws_models[idx];
 	k->svc_index = idx;
 	memcpy(k->action, action, strlen(action) + 1);
 	memcpy(k->method, method, strlen(method) + 1);
@@ -390,9 +390,12 @@ static void complete_attempt(struct craft_aws_client *c, struct craft_aws_call *
 		kind = craft_retry_classify_transport(cc);
 		k->resp.status = 0;
 	} else {
-		struct craft_aws_answer a = { k->svc->protocol,   0,
-			                      k->resp.request_id, k->resp.error_type,
-			                      k->resp.body.data,  k->resp.body.len };
+		struct craft_aws_answer a = { craft_aws_protocol_name(k->svc->protocol),
+			                      0,
+			                      k->resp.request_id,
+			                      k->resp.error_type,
+			                      k->resp.body.data,
+			                      k->resp.body.len };
 
 		curl_easy_getinfo(k->easy, CURLINFO_RESPONSE_CODE, &k->resp.status);
 		a.status = k->resp.status;

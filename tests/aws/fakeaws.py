@@ -8,7 +8,11 @@ X-Amz-Date; a mismatch is answered the way EC2 (AuthFailure) or STS
 
   POST /            ec2 DescribeVpcs (echoes filters, pages with MaxResults),
                     sts GetCallerIdentity, sts AssumeRoleWithWebIdentity
-                    (unsigned; issues temporary credentials)
+                    (unsigned; issues temporary credentials);
+                    JSON-protocol calls (X-Amz-Target): ecr DescribeRepositories
+                    echoes its input, any other target is
+                    UnknownOperationException; GET /_fake/stats "json" lists
+                    what each one carried (target, Content-Type, body)
   IMDSv2            PUT /latest/api/token, GET /latest/meta-data/iam/...
   container         GET /container/creds (checks the Authorization header)
   control           POST /_fake/faults (JSON), GET /_fake/stats
@@ -38,6 +42,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 EC2_NS = "http://ec2.amazonaws.com/doc/2016-11-15/"
+JSON_SERVICES = {"acm", "application-autoscaling", "ecr", "ecs", "logs", "secretsmanager"}
 STS_NS = "https://sts.amazonaws.com/doc/2011-06-15/"
 
 
@@ -96,6 +101,10 @@ class Handler(BaseHTTPRequestHandler):
 
     def aws_error(self, service, status, code, message):
         rid = "req-" + secrets.token_hex(8)
+        if service in JSON_SERVICES:
+            body = json.dumps({"__type": code, "message": message})
+            return self.send(status, body, "application/x-amz-json-1.1",
+                             extra=dict(self.date_header(), **{"x-amzn-RequestId": rid}))
         if service == "ec2":
             body = ('<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error>'
                     f"<Code>{code}</Code><Message>{xml_escape(message)}</Message>"
@@ -172,9 +181,14 @@ class Handler(BaseHTTPRequestHandler):
                 if "skew" in f:
                     st.skew = int(f["skew"])
             return self.send(200, "{}", "application/json")
-        params = dict(urllib.parse.parse_qsl(body.decode("utf-8", "strict"),
-                                             keep_blank_values=True, strict_parsing=False))
-        action = params.get("Action", "")
+        target = self.headers.get("X-Amz-Target")
+        if target:
+            params = {}
+            action = target.rsplit(".", 1)[-1]
+        else:
+            params = dict(urllib.parse.parse_qsl(body.decode("utf-8", "strict"),
+                                                 keep_blank_values=True, strict_parsing=False))
+            action = params.get("Action", "")
         with st.lock:
             st.peers.add(self.client_address)
             st.stats["connections"] = len(st.peers)
@@ -217,6 +231,8 @@ class Handler(BaseHTTPRequestHandler):
         with st.lock:
             st.stats["ok"] += 1
             st.stats["bodies"].append(body.decode())
+        if target:
+            return self.json_call(service, target, body)
         if service == "ec2" and action == "DescribeVpcs":
             return self.describe_vpcs(params)
         if service == "sts" and action == "GetCallerIdentity":
@@ -227,6 +243,27 @@ class Handler(BaseHTTPRequestHandler):
                 "<RequestId>req-gci</RequestId></ResponseMetadata></GetCallerIdentityResponse>"))
         return self.aws_error(service, 400, "InvalidAction",
                               f"The action {action} is not valid for this web service.")
+
+    def json_call(self, service, target, body):
+        st = self.server.state
+        with st.lock:
+            st.stats.setdefault("json", []).append({
+                "service": service, "path": self.path, "target": target,
+                "content_type": self.headers.get("Content-Type"), "body": body.decode()})
+        try:
+            doc = json.loads(body or b"null")
+        except ValueError:
+            doc = None
+        if not isinstance(doc, dict):
+            return self.aws_error(service, 400, "SerializationException", "body is no object")
+        if service == "ecr" and target == "AmazonEC2ContainerRegistry_V20150921.DescribeRepositories":
+            names = doc.get("repositoryNames", ["web"])
+            out = {"repositories": [{"repositoryName": n, "registryId": "123456789012"}
+                                    for n in names]}
+            return self.send(200, json.dumps(out, separators=(",", ":")),
+                             "application/x-amz-json-1.1")
+        return self.aws_error(service, 400, "UnknownOperationException",
+                              f"unknown operation {target}")
 
     def web_identity(self, params):
         st = self.server.state
@@ -316,6 +353,10 @@ class Handler(BaseHTTPRequestHandler):
             if service == "ec2":
                 self.aws_error(service, 401, "AuthFailure",
                                "AWS was not able to validate the provided access credentials")
+            elif service in JSON_SERVICES:
+                self.aws_error(service, 403, "InvalidSignatureException",
+                               "The request signature we calculated does not match the "
+                               "signature you provided.")
             else:
                 self.aws_error(service, 403, "SignatureDoesNotMatch",
                                "The request signature we calculated does not match the "

@@ -134,6 +134,65 @@ expect "sts error shape parsed (SignatureDoesNotMatch)" 1 \
 expect "an unknown action is the service's error, not retried" 1 '^craftctl: InvalidAction: ' \
   clean "${ENVCREDS[@]}" "$bin" api ec2 NoSuchAction --region us-east-2 --endpoint-url "$M"
 
+echo "== craftctl api: JSON services (X-Amz-Target, --body)"
+# last_json PORT FIELD: what the fake saw in the last JSON call.
+last_json() {
+  curl -s "http://127.0.0.1:$1/_fake/stats" |
+    "$py" -c "import json,sys; print(json.load(sys.stdin)['json'][-1]['$2'])"
+}
+printf '{"repositoryNames": ["web", "caf\u00e9 api"]}' >"$tmp/ecr-body.json"
+expect "api ecr DescribeRepositories --body FILE signs a JSON call botocore verifies" 0 \
+  '^\{"repositories":\[\{"repositoryName":"web",.*"caf\\u00e9 api"' \
+  clean "${ENVCREDS[@]}" "$bin" api ecr DescribeRepositories --body "$tmp/ecr-body.json" \
+  --region us-east-2 --endpoint-url "$M"
+same "the X-Amz-Target is <target prefix>.<action>" \
+  "$(last_json "$port_main" target | grep -c '^AmazonEC2ContainerRegistry_V20150921.DescribeRepositories$')" 1
+same "the Content-Type is application/x-amz-json-1.1" \
+  "$(last_json "$port_main" content_type | grep -c '^application/x-amz-json-1.1$')" 1
+same "the body is the file, byte for byte" \
+  "$(last_json "$port_main" body | cmp -s - <(cat "$tmp/ecr-body.json"; echo) && echo 1)" 1
+same "the path is /" "$(last_json "$port_main" path | grep -c '^/$')" 1
+expect "--body - reads stdin" 0 '"repositoryName":"from-stdin"' \
+  clean "${ENVCREDS[@]}" sh -c "echo '{\"repositoryNames\":[\"from-stdin\"]}' | \"\$0\" api ecr \
+  DescribeRepositories --body - --region us-east-2 --endpoint-url $M" "$bin"
+expect "no --body sends {}" 0 '"repositoryName":"web"' \
+  clean "${ENVCREDS[@]}" "$bin" api ecr DescribeRepositories --region us-east-2 --endpoint-url "$M"
+same "... and the body was {}" "$(last_json "$port_main" body | grep -c '^{}$')" 1
+expect "a JSON error: __type and message, the request id, exit 1" 1 \
+  '^craftctl: UnknownOperationException: unknown operation AmazonEC2ContainerServiceV20141113.ListClusters \(request id req-[0-9a-f]+\)$' \
+  clean "${ENVCREDS[@]}" "$bin" api ecs ListClusters --region us-east-2 --endpoint-url "$M"
+expect "a JSON service with a wrong secret: InvalidSignatureException" 1 \
+  '^craftctl: InvalidSignatureException: ' \
+  clean AWS_ACCESS_KEY_ID="$AK" AWS_SECRET_ACCESS_KEY=wrong "$bin" api ecr DescribeRepositories \
+  --region us-east-2 --endpoint-url "$M"
+fault "$port_main" '{"throttle": 1}'
+out=$(clean "${ENVCREDS[@]}" "$bin" -vv api ecr DescribeRepositories --region us-east-2 --endpoint-url "$M" 2>&1)
+if grep -q 'retrying ecr DescribeRepositories' <<<"$out" && grep -q '"repositoryName":"web"' <<<"$out" &&
+  [ "$(grep -c 'x-amz-target:AmazonEC2ContainerRegistry_V20150921.DescribeRepositories' <<<"$out")" -eq 2 ]; then
+  ok "a throttled JSON call is retried, X-Amz-Target signed on each attempt"
+else
+  bad "JSON retry: ${out:0:1500}"
+fi
+fault "$port_main" '{"throttle": 0}'
+expect "AWS_ENDPOINT_URL_ECR sends ecr there" 0 '"repositoryName":"web"' \
+  clean "${ENVCREDS[@]}" AWS_ENDPOINT_URL_ECR="$M" AWS_ENDPOINT_URL=http://127.0.0.1:1 "$bin" \
+  api ecr DescribeRepositories --region us-east-2
+expect "AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2 is not ecr's" 1 '127.0.0.1:1' \
+  clean "${ENVCREDS[@]}" AWS_MAX_ATTEMPTS=1 AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2="$M" \
+  AWS_ENDPOINT_URL=http://127.0.0.1:1 "$bin" api ecr DescribeRepositories --region us-east-2
+printf 'not json' >"$tmp/bad-body"
+expect "--body that is no JSON object is a usage error" 2 "--body '.*bad-body': expected a JSON object" \
+  clean "${ENVCREDS[@]}" "$bin" api ecr DescribeRepositories --body "$tmp/bad-body" --region us-east-2
+expect "--body that does not exist names it" 2 "--body: .*no-such-file" \
+  clean "${ENVCREDS[@]}" "$bin" api ecr DescribeRepositories --body "$tmp/no-such-file" --region us-east-2
+expect "a JSON service takes no Key=Value" 2 "ecr takes its input as JSON \\(--body FILE\\|-\\), not 'a=b'" \
+  clean "${ENVCREDS[@]}" "$bin" api ecr DescribeRepositories a=b --region us-east-2
+expect "a Query service takes no --body" 2 "ec2 takes Key=Value parameters, not --body" \
+  clean "${ENVCREDS[@]}" "$bin" api ec2 DescribeVpcs --body "$tmp/ecr-body.json" --region us-east-2
+expect "an unknown action of a modelled service names the known ones" 2 \
+  "unknown ecs action 'ListClustersX' \\(known: .*ListClusters, .*\\)" \
+  clean "${ENVCREDS[@]}" "$bin" api ecs ListClustersX --region us-east-2
+
 out=$(clean "${ENVCREDS[@]}" AWS_SESSION_TOKEN="$TOKEN" "$bin" -vv api ec2 DescribeVpcs \
   --region us-east-2 --endpoint-url "http://127.0.0.1:$port_tok" 2>&1 >/dev/null)
 if grep -q 'canonical request:' <<<"$out" && grep -q 'string to sign:' <<<"$out" &&

@@ -15,7 +15,7 @@ Test(actions, rows_are_sorted_unique_and_of_known_services)
 	const struct craft_aws_action *prev = NULL;
 
 	for (const struct craft_aws_action *a = craft_aws_actions; a->action; a++) {
-		cr_assert_not_null(craft_aws_service_find(a->service), "%s: unknown service",
+		cr_assert_not_null(craft_aws_model_find(a->service), "%s: unknown service",
 		                   a->action);
 		cr_assert(a->purpose && *a->purpose, "%s has no purpose", a->action);
 		if (prev) {

@@ -155,7 +155,7 @@ static const char *resolve(const char *service, const char *region, const char *
 	struct craft_err err;
 
 	craft_err_init(&err);
-	cr_assert_eq(craft_endpoint_resolve(&ep, craft_aws_service_find(service), region, opt, f,
+	cr_assert_eq(craft_endpoint_resolve(&ep, craft_aws_model_find(service), region, opt, f,
 	                                    profile, &err),
 	             CRAFT_OK, "%s", err.msg);
 	return ep.url;

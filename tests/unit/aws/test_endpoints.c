@@ -130,7 +130,7 @@ static void resolve(struct craft_endpoint *ep, const char *service, const char *
 	struct craft_err err;
 
 	craft_err_init(&err);
-	cr_assert_eq(craft_endpoint_resolve(ep, craft_aws_service_find(service), region, opt, f,
+	cr_assert_eq(craft_endpoint_resolve(ep, craft_aws_model_find(service), region, opt, f,
 	                                    profile, &err),
 	             CRAFT_OK, "%s %s: %s", service, region, err.msg);
 }
@@ -139,11 +139,11 @@ Test(services, every_service_is_known_and_has_its_names)
 {
 	size_t n = 0;
 
-	for (const struct craft_aws_service *s = craft_aws_services; s->name; s++)
+	while (craft_aws_models[n])
 		n++;
 	cr_assert_eq(n, N(names));
 	for (size_t i = 0; i < N(names); i++) {
-		const struct craft_aws_service *s = craft_aws_service_find(names[i].service);
+		const struct craft_aws_model *s = craft_aws_model_find(names[i].service);
 		char buf[128];
 
 		cr_assert_not_null(s, "%s", names[i].service);
@@ -154,11 +154,11 @@ Test(services, every_service_is_known_and_has_its_names)
 		cr_assert_str_eq(buf, names[i].key);
 	}
 	/* by endpoint prefix too, as the AWS docs and IAM's action prefixes say */
-	cr_assert_str_eq(craft_aws_service_find("monitoring")->name, "cloudwatch");
-	cr_assert_str_eq(craft_aws_service_find("elasticloadbalancing")->name, "elbv2");
-	cr_assert_str_eq(craft_aws_service_find("api.ecr")->name, "ecr");
-	cr_assert_null(craft_aws_service_find("s3"));
-	cr_assert_null(craft_aws_service_find(NULL));
+	cr_assert_str_eq(craft_aws_model_find("monitoring")->name, "cloudwatch");
+	cr_assert_str_eq(craft_aws_model_find("elasticloadbalancing")->name, "elbv2");
+	cr_assert_str_eq(craft_aws_model_find("api.ecr")->name, "ecr");
+	cr_assert_null(craft_aws_model_find("s3"));
+	cr_assert_null(craft_aws_model_find(NULL));
 }
 
 Test(services, standard_endpoint_of_every_service_in_every_partition)
@@ -180,6 +180,8 @@ Test(services, standard_endpoint_of_every_service_in_every_partition)
 	cr_assert_str_eq(craft_endpoint_partition("us-gov-west-1"), "aws-us-gov");
 	cr_assert_str_eq(craft_endpoint_partition("us-east-1"), "aws");
 	cr_assert_str_eq(craft_endpoint_partition("eu-central-2"), "aws");
+	cr_assert_str_eq(craft_endpoint_partition("us-iso-east-1"), "aws-iso");
+	cr_assert_str_eq(craft_endpoint_partition("us-isob-east-1"), "aws-iso-b");
 }
 
 Test(services, every_override_for_every_service)
@@ -277,9 +279,9 @@ Test(services, protocol_metadata_matches_the_models)
 	};
 
 	for (size_t i = 0; i < N(meta); i++) {
-		const struct craft_aws_service *s = craft_aws_service_find(meta[i].service);
+		const struct craft_aws_model *s = craft_aws_model_find(meta[i].service);
 
-		cr_assert_str_eq(s->protocol, meta[i].protocol);
+		cr_assert_str_eq(craft_aws_protocol_name(s->protocol), meta[i].protocol);
 		cr_assert_str_eq(s->signing_name, meta[i].signing);
 		if (meta[i].target) {
 			cr_assert_str_eq(s->target_prefix, meta[i].target);
