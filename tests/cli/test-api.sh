@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# `craftctl api` against the AWS simulator (tests/awssim, which checks every
+# request's signature and input with botocore): each protocol craftctl can
+# send, its answers printed unchanged, its errors as '<Code>: <Message>
+# (request id ...)' exit 1, usage errors exit 2. The simulator is stopped by
+# PID on exit.
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+bin=${CRAFTCTL:-build/craftctl}
+py=/usr/bin/python3
+pass=0
+fail=0
+tmp=$(mktemp -d)
+sim_pid=
+cleanup() {
+  [ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+ok() { pass=$((pass + 1)); echo "ok   $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL $1"; }
+
+AK=AKIDAPITEST
+SK='api/Secret+Key/0123456789'
+"$py" tests/awssim/awssim --port 0 --port-file "$tmp/port" --access-key "$AK" --secret-key "$SK" \
+  --seed 3 >"$tmp/sim.log" 2>&1 &
+sim_pid=$!
+for _ in $(seq 200); do
+  [ -s "$tmp/port" ] && break
+  sleep 0.05
+done
+if [ ! -s "$tmp/port" ]; then
+  echo "awssim did not start: $(tail -5 "$tmp/sim.log")"
+  exit 1
+fi
+SIM="http://127.0.0.1:$(cat "$tmp/port")"
+
+# sim CMD...: craftctl with the simulator's credentials and nothing else of
+# the caller's AWS settings.
+sim() {
+  env -i PATH="$PATH" HOME="$tmp" AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE="$tmp/none" \
+    AWS_SHARED_CREDENTIALS_FILE="$tmp/none" AWS_ACCESS_KEY_ID="$AK" AWS_SECRET_ACCESS_KEY="$SK" \
+    AWS_REGION=us-east-2 "$@"
+}
+
+# expect NAME STATUS PATTERN CMD...: exit status and an output (stdout+stderr) regex.
+expect() {
+  local name=$1 want=$2 pattern=$3
+  shift 3
+  local out rc
+  out=$("$@" 2>&1)
+  rc=$?
+  if [ "$rc" -ne "$want" ]; then
+    bad "$name: exit $rc, want $want; output: ${out:0:1500}"
+  elif ! grep -qE -- "$pattern" <<<"$out"; then
+    bad "$name: output does not match /$pattern/: ${out:0:1500}"
+  else
+    ok "$name"
+  fi
+}
+
+echo "== ec2 and sts (Query)"
+expect "api ec2 DescribeVpcs" 0 '^<\?xml .*<DescribeVpcsResponse|^<DescribeVpcsResponse' \
+  sim "$bin" api ec2 DescribeVpcs --endpoint-url "$SIM"
+expect "api sts GetCallerIdentity" 0 '<Account>[0-9]{12}</Account>' \
+  sim "$bin" api sts GetCallerIdentity --endpoint-url "$SIM"
+
+echo "== iam (Query, a global service)"
+policy='{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}'
+expect "api iam CreateRole" 0 '<RoleName>craft-api-test</RoleName>' \
+  sim "$bin" api iam CreateRole RoleName=craft-api-test "AssumeRolePolicyDocument=$policy" \
+  --endpoint-url "$SIM"
+expect "api iam GetRole prints the response unchanged" 0 \
+  '^<GetRoleResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><GetRoleResult><Role>.*<RoleName>craft-api-test</RoleName>' \
+  sim "$bin" api iam GetRole RoleName=craft-api-test --endpoint-url "$SIM"
+expect "an IAM error: NoSuchEntity with its request id, exit 1" 1 \
+  '^craftctl: NoSuchEntity: The role with name nope cannot be found. \(request id [0-9a-f-]+\)$' \
+  sim "$bin" api iam GetRole RoleName=nope --endpoint-url "$SIM"
+expect "AWS_ENDPOINT_URL_IAM alone sends iam there (not AWS_ENDPOINT_URL_EC2's)" 0 \
+  '<RoleName>craft-api-test</RoleName>' \
+  sim AWS_ENDPOINT_URL_IAM="$SIM" AWS_ENDPOINT_URL_EC2=http://127.0.0.1:1 "$bin" api iam GetRole \
+  RoleName=craft-api-test
+printf '[default]\nservices = sim\n[services sim]\niam =\n  endpoint_url = %s\n' "$SIM" >"$tmp/config"
+expect "the profile's services section sends iam there" 0 '<RoleName>craft-api-test</RoleName>' \
+  sim AWS_CONFIG_FILE="$tmp/config" "$bin" api iam GetRole RoleName=craft-api-test
+expect "api iam DeleteRole" 0 '<DeleteRoleResponse' \
+  sim "$bin" api iam DeleteRole RoleName=craft-api-test --endpoint-url "$SIM"
+expect "a wrong secret is refused by the simulator's botocore check" 1 \
+  '^craftctl: (SignatureDoesNotMatch|InvalidClientTokenId): ' \
+  sim AWS_SECRET_ACCESS_KEY=wrong "$bin" api iam ListRoles --endpoint-url "$SIM"
+
+echo "== usage errors"
+expect "an unknown service names the known ones" 2 \
+  "unknown service 's3' \\(known: acm, application-autoscaling, cloudwatch, ec2, ecr, ecs, elbv2, iam, logs, rds, route53, secretsmanager, sns, sts\\)" \
+  sim "$bin" api s3 ListBuckets
+expect "an unknown action names the known ones" 2 \
+  "unknown iam action 'ListRolez' \\(known: .*ListRoles, " \
+  sim "$bin" api iam ListRolez --endpoint-url "$SIM"
+expect "a JSON service takes --body, not Key=Value" 2 "ecs takes its input as JSON" \
+  sim "$bin" api ecs ListClusters maxResults=1
+
+echo
+echo "cli api: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
