@@ -21,4 +21,12 @@ test-awsproto: $(PROTODRIVER) $(PROTO_FUZZERS)
 	@DRIVER=$(PROTODRIVER) FUZZ_DIR=$(BUILD)/fuzz COUNT=$(PROTO_COUNT) tests/awsproto/run.sh
 
 bench-awsproto: $(PROTODRIVER)
-	@/usr/bin/python3 tests/awsproto/gen.py --count 600 --seed 1 | $(PROTODRIVER) bench 1
+	@/usr/bin/python3 tests/awsproto/protodiff.py --gen-only --count 2400 --seed 1 | $(PROTODRIVER) bench 2
+
+# A longer fuzzing session: make fuzz-awsproto FUZZ_SECONDS=600 (each harness)
+fuzz-awsproto: $(PROTO_FUZZERS)
+	@for f in jsonresp restxml protoser; do \
+	  mkdir -p $(BUILD)/fuzz-corpus/$$f && \
+	  $(BUILD)/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    $(BUILD)/fuzz-corpus/$$f tests/fuzz/$$f/corpus 2>&1 | grep -E 'Done|ERROR|SUMMARY' || exit 1; \
+	done

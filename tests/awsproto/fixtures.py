@@ -98,6 +98,16 @@ CASES = [
      {"FunctionName": "f", "Role": "arn:aws:iam::1:role/r", "Code": {"ZipFile": ("blob", b"PK")},
       "Environment": {"Variables": {"A": "1"}}, "Timeout": 3}),
     ("rest-json only a query string: no body", "lambda", "ListFunctions", {"MaxItems": 5}),
+    ("rest-json a greedy label keeps its slashes", "iot", "DeleteTopicRuleDestination",
+     {"arn": "arn:aws:iot:us-east-1:1:ruledestination/http/a b"}),
+    ("rest-json a query-string map after the URI's fixed query, a blob payload", "apigateway",
+     "ImportRestApi", {"parameters": {"endpointConfigurationTypes": "REGIONAL", "a b": "c"},
+                       "failOnWarnings": True, "body": ("blob", b"{}")}),
+    ("rest-json timestamps in the query string", "backup", "ListBackupJobs",
+     {"ByCreatedAfter": "2021-01-01T00:00:00Z", "ByCreatedBefore": 1612137600, "MaxResults": 10}),
+    ("rest-xml a structure payload", "cloudfront", "CreateInvalidation",
+     {"DistributionId": "E1", "InvalidationBatch": {"Paths": {"Quantity": 1, "Items": ["/a b/*"]},
+                                                    "CallerReference": "r"}}),
 ]
 
 
