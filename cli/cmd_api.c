@@ -1,6 +1,8 @@
 /* craftctl api SERVICE ACTION [Key=Value... | --body FILE|-]: one signed
  * AWS API call of any service craftctl speaks; prints the response body as
- * it came (XML or JSON). The escape hatch and debugging tool. */
+ * it came (XML or JSON). Query input is Key=Value in AWS's flattened form,
+ * JSON input is sent as given, REST input is placed by the model's
+ * serializer (lib/aws/request.h). The escape hatch and debugging tool. */
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <string.h>
@@ -119,15 +121,36 @@ static int json_body(struct cli_ctx *ctx, const struct craft_aws_model *s, struc
 	return 0;
 }
 
-/* Builds the call for s and queues it on client. */
+/* REST services: the members placed by the model (URI, query string,
+ * headers, body), checked against it first (a bad one is a usage error
+ * naming its path). */
+static int rest_request(struct cli_ctx *ctx, const struct craft_aws_model *s,
+                        const struct craft_buf *body, struct craft_aws_http_req *req)
+{
+	cJSON *params = cJSON_ParseWithLength(craft_buf_str(body), body->len);
+	struct craft_err err;
+	craft_code rc;
+
+	craft_err_init(&err);
+	rc = craft_aws_serialize(s, craft_aws_model_op(s, ctx->argv[1]), params, NULL, req, &err);
+	cJSON_Delete(params);
+	if (rc == CRAFT_OK)
+		return 0;
+	return cli_fail(ctx, &err); /* the message names the operation and the member */
+}
+
+/* Queues the call for s on client. */
 static craft_code submit(struct cli_ctx *ctx, struct craft_aws_client *client,
                          const struct craft_aws_model *s, const struct craft_query *q,
-                         const struct craft_buf *body, struct api_out *out)
+                         const struct craft_buf *body, const struct craft_aws_http_req *req,
+                         struct api_out *out)
 {
 	if (is_query(s))
 		return craft_aws_submit(client, s->name, ctx->argv[1], q, on_done, out);
-	return craft_aws_submit_json(client, s->name, ctx->argv[1], craft_buf_str(body), body->len,
-	                             on_done, out);
+	if (s->protocol == CRAFT_AWS_PROTO_JSON)
+		return craft_aws_submit_json(client, s->name, ctx->argv[1], craft_buf_str(body),
+		                             body->len, on_done, out);
+	return craft_aws_submit_http(client, s->name, ctx->argv[1], req, on_done, out);
 }
 
 int cmd_api(struct cli_ctx *ctx)
@@ -136,6 +159,7 @@ int cmd_api(struct cli_ctx *ctx)
 	struct craft_aws_options opts;
 	struct craft_aws_client *client = NULL;
 	struct craft_buf body = CRAFT_BUF_INIT(8u << 20);
+	struct craft_aws_http_req req;
 	struct craft_query q;
 	struct craft_err err;
 	struct api_out out;
@@ -150,16 +174,16 @@ int cmd_api(struct cli_ctx *ctx)
 		return unknown_service(ctx->argv[0]);
 	if (s->protocol != CRAFT_AWS_PROTO_EC2 && !craft_aws_model_op(s, ctx->argv[1]))
 		return unknown_action(s, ctx->argv[1]);
-	if (!is_query(s) && s->protocol != CRAFT_AWS_PROTO_JSON)
-		return cli_usage_error("'api %s' is not supported yet: craftctl cannot serialize "
-		                       "%s requests",
-		                       s->name, craft_aws_protocol_name(s->protocol));
 	if (is_query(s) && cli_opt_str(ctx, "body"))
 		return cli_usage_error("%s takes Key=Value parameters, not --body", s->name);
 	craft_query_init(&q);
+	craft_aws_http_req_init(&req);
 	status = is_query(s) ? query_params(ctx, &q) : json_body(ctx, s, &body);
+	if (!status && !is_query(s) && s->protocol != CRAFT_AWS_PROTO_JSON)
+		status = rest_request(ctx, s, &body, &req);
 	if (status) {
 		craft_query_release(&q);
+		craft_aws_http_req_release(&req);
 		craft_buf_release(&body);
 		return status;
 	}
@@ -170,7 +194,7 @@ int cmd_api(struct cli_ctx *ctx)
 	if (rc == CRAFT_OK) {
 		memset(&out, 0, sizeof(out));
 		out.code = CRAFT_EINTERNAL;
-		rc = submit(ctx, client, s, &q, &body, &out);
+		rc = submit(ctx, client, s, &q, &body, &req, &out);
 		if (rc != CRAFT_OK)
 			craft_err_set(&err, rc, "cannot call %s %s", s->name, ctx->argv[1]);
 		else
@@ -181,6 +205,7 @@ int cmd_api(struct cli_ctx *ctx)
 		}
 	}
 	craft_query_release(&q);
+	craft_aws_http_req_release(&req);
 	craft_buf_release(&body);
 	craft_aws_client_free(client);
 	if (rc == CRAFT_OK)

@@ -357,6 +357,29 @@ craft_code craft_aws_submit_json(struct craft_aws_client *c, const char *service
 	return craft_aws_submit_raw(c, &req, fn, ud);
 }
 
+craft_code craft_aws_submit_http(struct craft_aws_client *c, const char *service,
+                                 const char *action, const struct craft_aws_http_req *req,
+                                 craft_aws_done_fn fn, void *ud)
+{
+	struct craft_sigv4_header h[CRAFT_AWS_MAX_HDRS];
+	struct craft_aws_raw_request raw = { service,
+		                             action,
+		                             req->method,
+		                             craft_buf_str(&req->path),
+		                             craft_buf_str(&req->query),
+		                             h,
+		                             0,
+		                             req->body.data,
+		                             req->body.len };
+
+	if (req->nheaders < 0 || req->nheaders > CRAFT_AWS_MAX_HDRS)
+		return CRAFT_EUSAGE;
+	for (int i = 0; i < req->nheaders; i++)
+		h[i] = (struct craft_sigv4_header){ req->headers[i].name, req->headers[i].value };
+	raw.nheaders = req->nheaders;
+	return craft_aws_submit_raw(c, &raw, fn, ud);
+}
+
 struct sync_ctx {
 	craft_code code;
 	struct craft_err err;

@@ -28,6 +28,7 @@
 #include <stddef.h>
 
 #include "aws/query.h"
+#include "aws/request.h"
 #include "aws/sigv4.h"
 #include "aws/xml.h"
 #include "core/error.h"
@@ -107,6 +108,12 @@ struct craft_aws_raw_request {
 /* Queues a serialized request, as craft_aws_submit does a Query call. */
 craft_code craft_aws_submit_raw(struct craft_aws_client *c, const struct craft_aws_raw_request *req,
                                 craft_aws_done_fn fn, void *ud);
+
+/* Queues a request lib/aws/request.h's craft_aws_serialize made for
+ * service's action (any protocol; REST ones need it). req is copied. */
+craft_code craft_aws_submit_http(struct craft_aws_client *c, const char *service,
+                                 const char *action, const struct craft_aws_http_req *req,
+                                 craft_aws_done_fn fn, void *ud);
 
 /*
  * A JSON-protocol call (acm, application-autoscaling, ecr, ecs, logs,

@@ -15,7 +15,7 @@
 #include "aws/http.h"
 
 #define CRAFT_AWS_MAX_BODY (8u << 20)
-#define CRAFT_AWS_MAX_HDRS 16
+#define CRAFT_AWS_MAX_HDRS CRAFT_AWS_REQ_MAX_HEADERS
 
 /* One call: the serialized request and its attempts. */
 struct craft_aws_call {

@@ -90,6 +90,43 @@ expect "a wrong secret is refused by the simulator's botocore check" 1 \
   '^craftctl: (SignatureDoesNotMatch|InvalidClientTokenId): ' \
   sim AWS_SECRET_ACCESS_KEY=wrong "$bin" api iam ListRoles --endpoint-url "$SIM"
 
+echo "== route53 (REST-XML: URI, query string and XML body placed by the model)"
+out=$(printf '{"Name": "api-test.example.com", "CallerReference": "craft-api-1"}' |
+  sim "$bin" api route53 CreateHostedZone --body - --endpoint-url "$SIM" 2>&1)
+zone=$(sed -n 's|.*<Id>/hostedzone/\([A-Z0-9]*\)</Id>.*|\1|p' <<<"$out")
+if [ -n "$zone" ] && grep -q '<Name>api-test.example.com.</Name>' <<<"$out"; then
+  ok "api route53 CreateHostedZone --body - (POST, XML body)"
+else
+  bad "route53 CreateHostedZone: ${out:0:1500}"
+fi
+expect "api route53 ListHostedZones (GET, no body)" 0 \
+  '<ListHostedZonesResponse .*<Name>api-test.example.com.</Name>' \
+  sim "$bin" api route53 ListHostedZones --endpoint-url "$SIM"
+cat >"$tmp/change.json" <<EOF
+{"HostedZoneId": "$zone", "ChangeBatch": {"Comment": "api test", "Changes": [
+  {"Action": "UPSERT", "ResourceRecordSet": {"Name": "www.api-test.example.com", "Type": "A",
+   "TTL": 60, "ResourceRecords": [{"Value": "192.0.2.10"}, {"Value": "192.0.2.11"}]}}]}}
+EOF
+expect "api route53 ChangeResourceRecordSets (the zone id in the URI, nested lists)" 0 \
+  '<ChangeInfo><Id>/change/[A-Z0-9]+</Id><Status>(PENDING|INSYNC)</Status>' \
+  sim "$bin" api route53 ChangeResourceRecordSets --body "$tmp/change.json" --endpoint-url "$SIM"
+printf '{"HostedZoneId": "%s", "StartRecordType": "A", "StartRecordName": "www.api-test.example.com"}' \
+  "$zone" >"$tmp/list.json"
+expect "api route53 ListResourceRecordSets (members in the query string)" 0 \
+  '<Name>www.api-test.example.com.</Name><Type>A</Type><TTL>60</TTL>.*192.0.2.11' \
+  sim AWS_ENDPOINT_URL_ROUTE_53="$SIM" "$bin" api route53 ListResourceRecordSets --body "$tmp/list.json"
+printf '{"Id": "ZNOSUCHZONE"}' >"$tmp/nozone.json"
+expect "a Route 53 error: NoSuchHostedZone, its request id, exit 1" 1 \
+  '^craftctl: NoSuchHostedZone: No hosted zone found with ID: ZNOSUCHZONE \(request id [0-9a-f-]+\)$' \
+  sim "$bin" api route53 GetHostedZone --body "$tmp/nozone.json" --endpoint-url "$SIM"
+printf '{"Nme": "x"}' >"$tmp/typo.json"
+expect "a member the model does not know is a usage error naming it" 2 \
+  "route53 CreateHostedZone: Nme: unknown member of CreateHostedZoneRequest" \
+  sim "$bin" api route53 CreateHostedZone --body "$tmp/typo.json" --endpoint-url "$SIM"
+printf '{"Name": "x.example.com"}' >"$tmp/noref.json"
+expect "a missing required member is a usage error" 2 "CallerReference" \
+  sim "$bin" api route53 CreateHostedZone --body "$tmp/noref.json" --endpoint-url "$SIM"
+
 echo "== usage errors"
 expect "an unknown service names the known ones" 2 \
   "unknown service 's3' \\(known: acm, application-autoscaling, cloudwatch, ec2, ecr, ecs, elbv2, iam, logs, rds, route53, secretsmanager, sns, sts\\)" \
