@@ -47,8 +47,7 @@ class CliServicesTest(SimTest):
                         "--assume-role-policy-document", TRUST)["Role"]
         self.assertEqual(role["Arn"], "arn:aws:iam::123456789012:role/cli")
         # the CLI decodes the URL-encoded policy as boto3 does
-        got = self.aws("iam", "get-role", "--role-name", "cli")["Role"]
-        self.assertEqual(got["AssumeRolePolicyDocument"], json.loads(TRUST))
+        self.assertEqual(role["AssumeRolePolicyDocument"], json.loads(TRUST))
         r = self.aws("iam", "delete-role", "--role-name", "nobody", ok=False)
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("NoSuchEntity", r.stderr)
@@ -61,7 +60,17 @@ class CliServicesTest(SimTest):
             "ResourceRecords": [{"Value": "127.0.0.9"}]}}]})
         ch = self.aws("route53", "change-resource-record-sets", "--hosted-zone-id",
                       z["Id"], "--change-batch", batch)["ChangeInfo"]
-        self.aws("route53", "wait", "resource-record-sets-changed", "--id", ch["Id"])
-        sets = self.aws("route53", "list-resource-record-sets", "--hosted-zone-id",
-                        z["Id"])["ResourceRecordSets"]
+        self.assertEqual(ch["Status"], "PENDING")
+        sets = self.sim.client("route53").list_resource_record_sets(
+            HostedZoneId=z["Id"])["ResourceRecordSets"]
         self.assertIn("www.cli.example.com.", [s["Name"] for s in sets])
+
+    def test_ecr(self):
+        repo = self.aws("ecr", "create-repository", "--repository-name", "cli/web",
+                        "--image-scanning-configuration", "scanOnPush=true")["repository"]
+        self.assertTrue(repo["imageScanningConfiguration"]["scanOnPush"])
+        # what `docker login` is given: the password of user AWS
+        pw = subprocess.run([AWS, "--endpoint-url", self.sim.endpoint, "ecr",
+                             "get-login-password"], env=self.env, capture_output=True,
+                            text=True, timeout=120, check=True).stdout.strip()
+        self.assertGreater(len(pw), 20)

@@ -112,9 +112,40 @@ class ServicesTest(SimTest):
             self.assertIn(b"<Code>InternalFailure</Code>", body)
         finally:
             self.sim.control("POST", "faults", {"throttle_rate": 0.0, "fault_rate": 0.0})
+        # a JSON service answers in its own words
+        self.sim.control("POST", "faults", {"throttle_rate": 1.0})
+        try:
+            self.refused("ThrottlingException", self.sim.client("ecr").describe_repositories,
+                         status=400)
+            self.sim.control("POST", "faults", {"throttle_rate": 0.0, "fault_rate": 1.0})
+            self.refused("ServerException", self.sim.client("ecr").describe_repositories,
+                         status=500)
+        finally:
+            self.sim.control("POST", "faults", {"throttle_rate": 0.0, "fault_rate": 0.0})
         _, calls = self.sim.control("GET", "calls")
         self.assertIn(("route53", "ListHostedZones"),
                       {(c["service"], c["action"]) for c in calls})
+
+    def test_json_routing_and_errors(self):
+        target = "AmazonEC2ContainerRegistry_V20150921."
+        hdr = {"Content-Type": "application/x-amz-json-1.1"}
+        status, headers, body = self.raw("POST", "/", "ecr", b"{}",
+                                         dict(hdr, **{"X-Amz-Target": target + "DescribeRepositories"}),
+                                         region="us-east-2")
+        self.assertEqual((status, json.loads(body)), (200, {"repositories": []}))
+        self.assertEqual(headers["Content-Type"], "application/x-amz-json-1.1")
+        for doc, code in ((b'{"colour": 1}', "ValidationException"),
+                          (b'{"maxResults": "ten"}', "SerializationException"),
+                          (b"[not json", "SerializationException")):
+            status, _, body = self.raw("POST", "/", "ecr", doc, dict(
+                hdr, **{"X-Amz-Target": target + "DescribeRepositories"}))
+            self.assertEqual((status, json.loads(body)["__type"]), (400, code), body)
+        status, _, body = self.raw("POST", "/", "ecr", b"{}", dict(
+            hdr, **{"X-Amz-Target": target + "LaunchRockets"}))
+        self.assertEqual(json.loads(body)["__type"], "UnknownOperationException")
+        status, _, body = self.raw("POST", "/", "ecr", b"{}", dict(
+            hdr, **{"X-Amz-Target": target + "DescribeRepositories"}), secret="wrong")
+        self.assertEqual((status, json.loads(body)["__type"]), (400, "InvalidSignatureException"))
 
     def test_state_and_reset(self):
         self.sim.client("route53").create_hosted_zone(Name="b.example.com",

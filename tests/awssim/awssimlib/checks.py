@@ -104,7 +104,7 @@ def _constraints(shape, value, path):
     pattern = shape.metadata.get("pattern")
     if pattern:
         try:
-            ok = re.search(pattern, value) is not None
+            ok = re.fullmatch(pattern, value) is not None
         except re.error:    # a Java-only construct: the service would judge
             ok = True
         if not ok:

@@ -24,6 +24,7 @@ from botocore.awsrequest import HTTPHeaders
 
 from . import auth, checks, connect, protocol
 from .ec2 import Sim
+from .ecr import Ecr
 from .hosts import log
 from .iam import Iam
 from .protocol import AwsError
@@ -114,8 +115,9 @@ class App:
         self.iam = Iam(self.sim)
         self.sim.iam = self.iam     # EC2's instance profile associations
         self.route53 = Route53(self.sim)
+        self.ecr = Ecr(self.sim)
         # the services beside EC2 with state (/_awssim/reset, /_awssim/state/NAME)
-        self.extra = {"iam": self.iam, "route53": self.route53}
+        self.extra = {"iam": self.iam, "route53": self.route53, "ecr": self.ecr}
         self.services = Table([
             Service("ec2", self.sim, ("RequestLimitExceeded", 503),
                     ("InternalError", 500), "ec2"),
@@ -127,6 +129,11 @@ class App:
             Service("route53", self.route53, ("Throttling", 400),
                     ("InternalFailure", 500), "rest-xml", rest_prefix="/2013-04-01/",
                     validation_error="InvalidInput"),
+            Service("ecr", self.ecr, ("ThrottlingException", 400),
+                    ("ServerException", 500), "json",
+                    target_prefix="AmazonEC2ContainerRegistry_V20150921",
+                    validation_error="ValidationException",
+                    constraint_error="InvalidParameterException"),
             Service("ec2-instance-connect", connect.InstanceConnect(self.sim),
                     ("ThrottlingException", 400), ("ServiceException", 500), "json",
                     target_prefix="AWSEC2InstanceConnectService",
@@ -400,6 +407,9 @@ def _json_default(o):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # the headers and the body are two writes: with Nagle's algorithm the
+    # body waits for the client's delayed ACK of the headers (40 ms a call)
+    disable_nagle_algorithm = True
     server_version = "AmazonEC2"
     sys_version = ""
 

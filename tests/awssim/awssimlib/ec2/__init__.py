@@ -15,6 +15,7 @@ finds on Sim, so a handler is found wherever its mixin defines it:
                       detach, delete, modify) and their data directories
   snapshots.py        EBS snapshots and the data they copy
   addresses.py        Elastic IPs
+  profiles.py         IAM instance profile associations (profiles from iam.py)
   account.py          tags on every type, zones, regions, account attributes
 
 A new resource family is a new module with its mixin added below; its id
@@ -30,6 +31,7 @@ from .core import SimCore
 from .instances import InstanceOps
 from .keys_images import KeyImageOps, generate_key, parse_public_key
 from .network import NetworkOps
+from .profiles import ProfileOps
 from .security_groups import SecurityGroupOps
 from .snapshots import SnapshotOps
 from .volumes import VolumeOps
@@ -38,6 +40,6 @@ __all__ = ["Sim", "generate_key", "parse_public_key"]
 
 
 class Sim(NetworkOps, SecurityGroupOps, KeyImageOps, InstanceOps,
-          AttributeOps, VolumeOps, SnapshotOps, AddressOps, AccountOps,
-          SimCore):
+          AttributeOps, VolumeOps, SnapshotOps, AddressOps, ProfileOps,
+          AccountOps, SimCore):
     """All EC2 state of one simulator process."""

@@ -158,6 +158,7 @@ class Region:
         self.volumes = {}
         self.snapshots = {}
         self.addresses = {}     # by AllocationId
+        self.iip_assocs = {}    # IAM instance profile associations by id
         self.reservations = {}
         # (action, ClientToken) -> (fingerprint, id of what the call made)
         self.idempotency = {}

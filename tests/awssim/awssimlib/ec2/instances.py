@@ -192,6 +192,8 @@ class InstanceOps:
                       f"The HttpPutResponseHopLimit value {hop} is not valid. "
                       f"Specify a value between 1 and 64.")
         bdev = self._block_devices(image, p.get("BlockDeviceMappings"))
+        profile = self.resolve_profile(p["IamInstanceProfile"]) \
+            if "IamInstanceProfile" in p else None
         specs = p.get("TagSpecifications")
         self.apply_tag_specs(specs, TAG_RESOURCE_TYPES_RUN, {})
         active = sum(1 for i in reg.instances.values()
@@ -256,6 +258,8 @@ class InstanceOps:
             }
             reg.instances[iid] = inst
             instances.append(inst)
+            if profile is not None:
+                self.associate_profile(reg, inst, profile)
             self.expose_volumes(reg, inst)
             if host is not None and key is not None:
                 host.set_authorized([(key["_public"], None)])
@@ -448,6 +452,9 @@ class InstanceOps:
                                              "initiated shutdown"}
         elif st == "pending":
             out["StateReason"] = {"Code": "pending", "Message": "pending"}
+        prof = self.instance_profile_of(reg, inst)
+        if prof is not None:
+            out["IamInstanceProfile"] = prof
         if st != "terminated":
             out["SubnetId"] = inst["SubnetId"]
             out["VpcId"] = inst["VpcId"]
