@@ -79,6 +79,15 @@ if [ "$made" -gt 10 ] 2>/dev/null; then ok "provision under valgrind made the st
 vg "provision (no-op)" 0 "${c[@]}" provision
 vg "status --json" 0 "${c[@]}" --json status
 vg "api ec2 DescribeVpcs" 0 --endpoint-url "$SIM_URL" --region us-east-2 api ec2 DescribeVpcs
+vg "api iam GetRole (an AWS error, exit 1)" 1 --endpoint-url "$SIM_URL" --region us-east-2 \
+  api iam GetRole RoleName=no-such-role
+printf '{"Name": "vg.example.com", "CallerReference": "vg-1"}' >"$tmp/zone.json"
+vg "api route53 CreateHostedZone --body (REST-XML serializer)" 0 --endpoint-url "$SIM_URL" \
+  --region us-east-2 api route53 CreateHostedZone --body "$tmp/zone.json"
+printf '{"Nme": "x"}' >"$tmp/typo.json"
+vg "api route53 with an unknown member (usage error)" 2 --endpoint-url "$SIM_URL" \
+  --region us-east-2 api route53 CreateHostedZone --body "$tmp/typo.json"
+vg "api ecs with a wrong action (usage error)" 2 --region us-east-2 api ecs ListClusterz
 vg "diagram (live, dot)" 0 "${c[@]}" diagram --format dot -o "$tmp/stack.dot"
 vg "destroy --yes" 0 "${c[@]}" destroy --yes
 left=$(/usr/bin/python3 tests/engine/simcheck.py "$SIM_URL" tagged vg)

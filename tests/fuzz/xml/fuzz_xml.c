@@ -1,9 +1,11 @@
-/* libFuzzer harness: AWS XML responses and both error shapes (lib/aws/xml.c). */
+/* libFuzzer harness: AWS XML responses (lib/aws/xml.c) and every protocol's
+ * error answers (lib/aws/errors.c: XML, JSON, the x-amzn-ErrorType header). */
 #include <libxml/parser.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
+#include "aws/errors.h"
 #include "aws/xml.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -29,9 +31,46 @@ static void walk(xmlNodePtr root)
 	(void)sink;
 }
 
+/* The detail must always be terminated strings. */
+static void check(const struct craft_err *err)
+{
+	if (strnlen(err->msg, sizeof(err->msg)) == sizeof(err->msg) ||
+	    strnlen(err->aws_code, sizeof(err->aws_code)) == sizeof(err->aws_code) ||
+	    strnlen(err->request_id, sizeof(err->request_id)) == sizeof(err->request_id))
+		__builtin_trap();
+}
+
+/* The input's first line is the x-amzn-ErrorType header, the rest the body. */
+static void answers(const char *data, size_t size)
+{
+	static const char *const protocols[] = { "ec2", "query", "json", "rest-xml", "rest-json" };
+	const char *nl = memchr(data, '\n', size);
+	size_t off = nl ? (size_t)(nl - data) + 1 : 0;
+	size_t hl = off ? off - 1 : 0;
+	char etype[300];
+
+	if (hl >= sizeof(etype))
+		hl = sizeof(etype) - 1;
+	memcpy(etype, data, hl);
+	etype[hl] = '\0';
+	for (size_t i = 0; i < sizeof(protocols) / sizeof(protocols[0]); i++) {
+		struct craft_aws_answer a = {
+			protocols[i], 400, NULL, etype, data + off, size - off
+		};
+		struct craft_err err;
+
+		craft_err_init(&err);
+		if (craft_aws_read_answer(&a, NULL, &err) != CRAFT_EAWS)
+			__builtin_trap(); /* a 400 is always an AWS error */
+		check(&err);
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const long statuses[] = { 200, 400, 503 };
+
+	answers((const char *)data, size);
 
 	for (size_t i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++) {
 		struct craft_err err;
@@ -44,11 +83,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			walk(xmlDocGetRootElement(doc));
 			xmlFreeDoc(doc);
 		}
-		/* The detail must always be terminated strings. */
-		if (strnlen(err.msg, sizeof(err.msg)) == sizeof(err.msg) ||
-		    strnlen(err.aws_code, sizeof(err.aws_code)) == sizeof(err.aws_code) ||
-		    strnlen(err.request_id, sizeof(err.request_id)) == sizeof(err.request_id))
-			__builtin_trap();
+		check(&err);
 	}
 	return 0;
 }
