@@ -40,6 +40,7 @@
 #include <libxml/tree.h>
 #include <stddef.h>
 
+#include "aws/errors.h"
 #include "aws/model.h"
 #include "core/buf.h"
 #include "core/error.h"
@@ -91,35 +92,22 @@ craft_code craft_aws_serialize(const struct craft_aws_model *m, const struct cra
                                const cJSON *params, const struct craft_aws_ser_opts *opts,
                                struct craft_aws_http_req *out, struct craft_err *err);
 
-/* An HTTP answer, as the transport got it. */
-struct craft_aws_http_resp {
-	long status;
-	const char *body;
-	size_t len;
-	const char *request_id; /* x-amzn-RequestId (or x-amz-request-id), or NULL */
-	const char *error_type; /* x-amzn-ErrorType, or NULL */
-};
-
 /*
- * json and rest-json answers. 2xx: *out gets the body as cJSON (an empty
- * body reads as {}), the caller frees it; a body that is not JSON is
- * CRAFT_EPARSE. Otherwise CRAFT_EAWS with err->aws_code from __type (its
- * part after '#'), code or x-amzn-ErrorType (its part before ':'), the
- * message from message/Message, err->http_status and err->request_id;
- * without a code the status stands for it. out may be NULL.
+ * json and rest-json answers (a->protocol "rest-json", else json is
+ * assumed). 2xx: *out gets the body as cJSON (an empty body reads as {}),
+ * the caller frees it; a body that is not JSON is CRAFT_EPARSE. Otherwise
+ * CRAFT_EAWS with err filled by craft_aws_read_answer (lib/aws/errors.h).
+ * out may be NULL.
  */
-craft_code craft_aws_json_response(const struct craft_aws_http_resp *resp, cJSON **out,
+craft_code craft_aws_json_response(const struct craft_aws_answer *a, cJSON **out,
                                    struct craft_err *err);
 
 /*
- * rest-xml (and query/ec2) answers. 2xx: *out gets the parsed body (NULL
- * when the body is empty, as many REST answers are), the caller frees it
- * (xmlFreeDoc). Otherwise CRAFT_EAWS from the <ErrorResponse><Error> (or
- * <Error>, <Response><Errors><Error>) document, the request id from the
- * body or the header; an empty or foreign body gives the status as the
- * code ("404") and its reason as the message. out may be NULL.
+ * rest-xml answers: craft_aws_read_answer for a->protocol "rest-xml". 2xx:
+ * *out gets the parsed body (NULL when the body is empty, as many REST
+ * answers are; caller frees with xmlFreeDoc). out may be NULL.
  */
-craft_code craft_aws_restxml_response(const struct craft_aws_http_resp *resp, xmlDocPtr *out,
+craft_code craft_aws_restxml_response(const struct craft_aws_answer *a, xmlDocPtr *out,
                                       struct craft_err *err);
 
 #endif

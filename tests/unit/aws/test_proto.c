@@ -257,11 +257,20 @@ Test(proto, a_random_token_when_none_is_injected)
 	cJSON_Delete(p);
 }
 
+/* An answer as the transport hands it over. */
+#define ANSWER(proto, st, text, n, rid, etype)             \
+	((struct craft_aws_answer){ .protocol = (proto),   \
+	                            .status = (st),        \
+	                            .request_id = (rid),   \
+	                            .error_type = (etype), \
+	                            .body = (text),        \
+	                            .len = (n) })
+
 Test(proto, json_answers)
 {
 	const char *e1 = "{\"__type\":\"com.amazonaws.ecr#RepositoryNotFoundException\","
 	                 "\"message\":\"The repository does not exist\"}";
-	struct craft_aws_http_resp r = { 400, e1, strlen(e1), "rid-1", NULL };
+	struct craft_aws_answer r = ANSWER("json", 400, e1, strlen(e1), "rid-1", NULL);
 	struct craft_err err;
 	cJSON *doc = NULL;
 
@@ -272,23 +281,24 @@ Test(proto, json_answers)
 	cr_assert_str_eq(err.msg, "RepositoryNotFoundException: The repository does not exist");
 	cr_assert_str_eq(err.request_id, "rid-1");
 	cr_assert_eq(err.http_status, 400);
-	r = (struct craft_aws_http_resp){ 400, "{\"Message\":\"slow\"}", 18, NULL,
-		                          "ThrottlingException:http://internal.amazon.com/" };
+	r = ANSWER("rest-json", 400, "{\"Message\":\"slow\"}", 18, NULL,
+	           "ThrottlingException:http://internal.amazon.com/");
 	cr_assert_eq(craft_aws_json_response(&r, NULL, &err), CRAFT_EAWS);
 	cr_assert_str_eq(err.aws_code, "ThrottlingException");
 	cr_assert_str_eq(err.msg, "ThrottlingException: slow");
-	r = (struct craft_aws_http_resp){ 503, "<html>", 6, NULL, NULL };
+	r = ANSWER(NULL, 503, "<html>", 6, NULL, NULL);
 	cr_assert_eq(craft_aws_json_response(&r, NULL, &err), CRAFT_EAWS);
-	cr_assert_str_eq(err.aws_code, "503");
-	r = (struct craft_aws_http_resp){ 200, "", 0, NULL, NULL };
+	cr_assert_eq(err.http_status, 503);
+	cr_assert(strstr(err.msg, "503"), "%s", err.msg);
+	r = ANSWER("json", 200, "", 0, NULL, NULL);
 	cr_assert_eq(craft_aws_json_response(&r, &doc, &err), CRAFT_OK);
 	cr_assert(cJSON_IsObject(doc) && !doc->child);
 	cJSON_Delete(doc);
-	r = (struct craft_aws_http_resp){ 200, "{\"clusters\":[]}", 15, NULL, NULL };
+	r = ANSWER("json", 200, "{\"clusters\":[]}", 15, NULL, NULL);
 	cr_assert_eq(craft_aws_json_response(&r, &doc, &err), CRAFT_OK);
 	cr_assert(cJSON_IsArray(cJSON_GetObjectItem(doc, "clusters")));
 	cJSON_Delete(doc);
-	r = (struct craft_aws_http_resp){ 200, "{\"x\":", 5, NULL, NULL };
+	r = ANSWER("json", 200, "{\"x\":", 5, NULL, NULL);
 	cr_assert_eq(craft_aws_json_response(&r, &doc, &err), CRAFT_EPARSE);
 	cr_assert_null(doc);
 }
@@ -302,7 +312,7 @@ Test(proto, restxml_answers)
 	const char *ok =
 	        "<GetChangeResponse xmlns=\"https://route53.amazonaws.com/doc/2013-04-01/\">"
 	        "<ChangeInfo><Status>INSYNC</Status></ChangeInfo></GetChangeResponse>";
-	struct craft_aws_http_resp r = { 404, e, strlen(e), "hdr-rid", NULL };
+	struct craft_aws_answer r = ANSWER(NULL, 404, e, strlen(e), "hdr-rid", NULL);
 	struct craft_err err;
 	xmlDocPtr doc = NULL;
 
@@ -310,16 +320,15 @@ Test(proto, restxml_answers)
 	cr_assert_eq(craft_aws_restxml_response(&r, &doc, &err), CRAFT_EAWS);
 	cr_assert_str_eq(err.aws_code, "NoSuchHostedZone");
 	cr_assert_str_eq(err.msg, "NoSuchHostedZone: No hosted zone found with ID: Z1");
-	cr_assert_str_eq(err.request_id, "hdr-rid", "the header's id when the body has none");
+	cr_assert_str_eq(err.request_id, "hdr-rid");
 	cr_assert_eq(err.http_status, 404);
-	r = (struct craft_aws_http_resp){ 404, "", 0, "x", NULL };
+	r = ANSWER(NULL, 404, "", 0, "x", NULL);
 	cr_assert_eq(craft_aws_restxml_response(&r, &doc, &err), CRAFT_EAWS);
-	cr_assert_str_eq(err.aws_code, "404");
-	cr_assert_str_eq(err.msg, "404: Not Found");
-	r = (struct craft_aws_http_resp){ 204, "", 0, NULL, NULL };
+	cr_assert_eq(err.http_status, 404);
+	r = ANSWER(NULL, 204, "", 0, NULL, NULL);
 	cr_assert_eq(craft_aws_restxml_response(&r, &doc, &err), CRAFT_OK);
 	cr_assert_null(doc);
-	r = (struct craft_aws_http_resp){ 200, ok, strlen(ok), NULL, NULL };
+	r = ANSWER(NULL, 200, ok, strlen(ok), NULL, NULL);
 	cr_assert_eq(craft_aws_restxml_response(&r, &doc, &err), CRAFT_OK);
 	cr_assert_not_null(doc);
 	xmlFreeDoc(doc);
