@@ -73,6 +73,17 @@ def check_lifecycle(text):
             raise bad("action type must be expire")
 
 
+def _tags(tags):
+    out = {}
+    for t in tags or []:
+        if "Key" not in t or "Value" not in t:
+            raise _err("InvalidParameterException",
+                       "Invalid parameter at 'tags' failed to satisfy constraint: "
+                       "'a tag needs a Key and a Value'")
+        out[t["Key"]] = t["Value"]
+    return out
+
+
 class Ecr(ServiceState):
     def reset(self):
         self.repos = {}          # (region, name) -> repository
@@ -176,7 +187,7 @@ class Ecr(ServiceState):
         if enc["encryptionType"] == "KMS" and "kmsKey" not in enc:
             enc["kmsKey"] = (f"arn:aws:kms:{ctx.region}:{self.account}:key/"
                              f"{secrets.token_hex(16)}")
-        tags = {t["Key"]: t["Value"] for t in p.get("tags", [])}
+        tags = _tags(p.get("tags"))
         r = self.new_resource({
             "_name": name, "_region": ctx.region, "_enc": enc,
             "_arn": f"arn:aws:ecr:{ctx.region}:{self.account}:repository/{name}",
@@ -401,7 +412,7 @@ class Ecr(ServiceState):
 
     def op_TagResource(self, ctx, p):
         r = self._by_arn(ctx, p["resourceArn"])
-        tags = dict(r["_tags"], **{t["Key"]: t["Value"] for t in p["tags"]})
+        tags = dict(r["_tags"], **_tags(p["tags"]))
         if len(tags) > 50:
             raise _err("TooManyTagsException", "A repository can have 50 tags at most")
         r["_tags"] = tags

@@ -349,6 +349,8 @@ class Route53(ServiceState):
         z = self._tagged(p, False)
         tags = dict(z["_tags"])
         for t in p.get("AddTags", []):
+            if "Key" not in t:
+                raise _err("InvalidInput", "A tag needs a Key.")
             tags[t["Key"]] = t.get("Value", "")
         for k in p.get("RemoveTagKeys", []):
             tags.pop(k, None)
