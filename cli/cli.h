@@ -188,6 +188,7 @@ int cmd_logs(struct cli_ctx *ctx);
 extern const struct cli_opt cmd_deploy_opts[];
 extern const struct cli_opt cmd_ssh_opts[];
 extern const struct cli_opt cmd_logs_opts[];
+extern const struct cli_opt cmd_destroy_opts[];
 int cmd_up(struct cli_ctx *ctx);
 extern const struct cli_opt cmd_up_opts[];
 

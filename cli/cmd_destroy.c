@@ -9,6 +9,12 @@
 #include "config.h"
 #include "infra/engine.h"
 
+const struct cli_opt cmd_destroy_opts[] = {
+	{ "skip-final-snapshot", 0, CLI_FLAG, NULL,
+	  "delete the data volume without taking its final snapshot first (its data is lost)" },
+	CLI_OPT_END,
+};
+
 struct ask {
 	const char *stack;
 };
@@ -47,6 +53,7 @@ int cmd_destroy(struct cli_ctx *ctx)
 	if (rc)
 		return rc;
 	cli_infra_options(ctx, &o);
+	o.skip_final_snapshot = cli_opt_count(ctx, "skip-final-snapshot") > 0;
 	a.stack = s.cfg->stack;
 	craft_err_init(&err);
 	if (craft_infra_new(&in, s.cfg, s.aws, s.st, &o, &err) == CRAFT_OK &&

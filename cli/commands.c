@@ -83,7 +83,10 @@ const struct cli_command cli_commands[] = {
 	  "Creates what is missing, updates what AWS can change in place, and deletes\n"
 	  "duplicates left by an interrupted run: VPC, internet gateway, public and\n"
 	  "private subnets per zone, public route table, security group, key pair,\n"
-	  "instance (encrypted root, IMDSv2 required) and Elastic IP. Independent\n"
+	  "instance (encrypted root, IMDSv2 required), Elastic IP and the data volume\n"
+	  "(encrypted, kept when the instance is replaced). A new instance type is\n"
+	  "applied in place (stop, change, start); a bigger data volume grows in place;\n"
+	  "a smaller one, or one in another zone, is refused (exit 2). Independent\n"
 	  "resources are created concurrently. Changes that need a replacement are\n"
 	  "only made with --replace. Ends with the instance id, address, SSH command\n"
 	  "and URL. Takes the stack's lock (exit 3 if another run holds it).\n"
@@ -101,7 +104,7 @@ const struct cli_command cli_commands[] = {
 	  "Environment: CRAFTCTL_CHECKIP_URL, as for plan.",
 	  NULL },
 	{ "destroy", cmd_destroy, CLI_CMD_LOCK,
-	  "delete every resource of the stack (asks unless --yes)", "",
+	  "delete every resource of the stack (asks unless --yes)", "[--skip-final-snapshot]",
 	  "Deletes everything tagged with the stack in reverse dependency order: waits\n"
 	  "for the instance to terminate, retries DependencyViolation, releases the\n"
 	  "Elastic IP, deletes the key pair and (if craftctl generated it) the stack's\n"
@@ -109,8 +112,10 @@ const struct cli_command cli_commands[] = {
 	  "on a terminal; without one, --yes is required (exit 2). Then it looks again:\n"
 	  "anything still tagged with the stack after CRAFTCTL_DESTROY_SETTLE_S seconds\n"
 	  "(default 30, for deletes AWS applies late) is named with its id, exit 1.\n"
+	  "The data volume is snapshotted before it is deleted (tagged, named in the\n"
+	  "output with its monthly cost, and kept) unless --skip-final-snapshot.\n"
 	  "Destroying a stack that has nothing left is a successful no-op.",
-	  NULL },
+	  cmd_destroy_opts },
 	{ "deploy", cmd_deploy, CLI_CMD_KEY,
 	  "deploy the stack to its instance, or to any SSH host with --host",
 	  "[--host H [--port N] [--user U] [-i FILE]] [--rollback] [--force-unlock]",

@@ -95,6 +95,9 @@ static craft_code config_defaults(struct craft_config *c, struct craft_err *err)
 	bad |= !(c->image = strdup("ubuntu-24.04"));
 	c->root_size_gb = 30;
 	bad |= !(c->root_type = strdup("gp3"));
+	c->data_volume = 1;
+	c->data_size_gb = 20;
+	bad |= !(c->data_type = strdup("gp3"));
 	bad |= !(c->ssh_user = strdup("ubuntu"));
 	c->ssh_port = 22;
 	bad |= set_list(c->ssh_from, &c->n_ssh_from, ssh_from, 1) != 0;
@@ -117,6 +120,7 @@ void craft_config_free(struct craft_config *c)
 	free(c->instance_type);
 	free(c->image);
 	free(c->root_type);
+	free(c->data_type);
 	free(c->ssh_user);
 	free(c->ssh_key);
 	free(c->compose_file);
@@ -333,6 +337,20 @@ static craft_code walk_field(struct walk *w, const struct field *f, const yaml_n
 	case T_SECTION:
 		if (is_null(v))
 			return CRAFT_OK;
+		if (f->special && strcmp(f->special, "switch") == 0 && v->type == YAML_SCALAR_NODE) {
+			/* a section that can be turned off: `key: false` (or true: the defaults) */
+			const char *s = (const char *)v->data.scalar.value;
+			int *on = (int *)((char *)w->cfg + f->off);
+
+			if (strcmp(s, "false") == 0 || strcmp(s, "true") == 0) {
+				*on = s[0] == 't';
+				return CRAFT_OK;
+			}
+			return errat(w, v, "expected a mapping for '%s' or false, got '%.40s'",
+			             f->key, s);
+		}
+		if (f->special && strcmp(f->special, "switch") == 0)
+			*(int *)((char *)w->cfg + f->off) = 1;
 		return walk_section(w, f->sub, f->key, v, depth + 1);
 	}
 	return craft_err_set(w->err, CRAFT_EINTERNAL, "bad schema row");

@@ -47,6 +47,9 @@ struct craft_config {
 	char *image;         /* ubuntu-24.04, ubuntu-22.04 or ami-... */
 	int root_size_gb;    /* 8-16384 */
 	char *root_type;     /* gp2, gp3, standard */
+	int data_volume;     /* 1 (default): a separate, kept EBS volume for the stack's data */
+	int data_size_gb;    /* 1-16384, default 20 */
+	char *data_type;     /* gp3 (default), gp2, io1, io2, st1, sc1, standard */
 	char *ssh_user;
 	char *ssh_key;         /* private key path, ~ expanded; NULL until ensured when left out */
 	int ssh_key_generated; /* 1: left out, craftctl's own key for the stack */

@@ -109,6 +109,16 @@ static const char *check_volume_type(const char *v)
 	return "a root volume type: gp3, gp2 or standard";
 }
 
+static const char *check_data_type(const char *v)
+{
+	static const char *const ok[] = { "gp3", "gp2", "io1", "io2", "st1", "sc1", "standard" };
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		if (strcmp(v, ok[i]) == 0)
+			return NULL;
+	return "an EBS volume type: gp3, gp2, io1, io2, st1, sc1 or standard";
+}
+
 static const char *check_user(const char *v)
 {
 	size_t n = strlen(v);
@@ -188,6 +198,12 @@ static const struct field root_volume_fields[] = {
 	END,
 };
 
+static const struct field data_volume_fields[] = {
+	{ "size_gb", T_INT, OFF(data_size_gb), 0, NULL, NULL, NULL, 1, 16384, NULL },
+	{ "type", T_STR, OFF(data_type), 0, NULL, check_data_type, NULL, 0, 0, NULL },
+	END,
+};
+
 static const struct field network_fields[] = {
 	{ "cidr", T_STR, OFF(cidr), 0, NULL, check_vpc_cidr, NULL, 0, 0, NULL },
 	{ "availability_zones", T_INT, OFF(az_count), 0, NULL, NULL, NULL, 1, 6, NULL },
@@ -198,6 +214,8 @@ static const struct field instance_fields[] = {
 	{ "type", T_STR, OFF(instance_type), 0, NULL, check_instance_type, NULL, 0, 0, NULL },
 	{ "image", T_STR, OFF(image), 0, NULL, check_image, NULL, 0, 0, NULL },
 	{ "root_volume", T_SECTION, 0, 0, root_volume_fields, NULL, NULL, 0, 0, NULL },
+	{ "data_volume", T_SECTION, OFF(data_volume), 0, data_volume_fields, NULL, NULL, 0, 0,
+	  "switch" },
 	{ "ssh_user", T_STR, OFF(ssh_user), 0, NULL, check_user, NULL, 0, 0, NULL },
 	{ "ssh_key", T_STR, OFF(ssh_key), 0, NULL, check_nonempty, NULL, 0, 0, "ssh_key" },
 	{ "ssh_port", T_INT, OFF(ssh_port), 0, NULL, NULL, NULL, 1, 65535, NULL },

@@ -440,6 +440,25 @@ static void instance(struct out *o)
 		html(o, p->root_volume);
 		put(o, ")");
 	}
+	{
+		int vi = craft_model_find(o->m, CRAFT_K_VOLUME, "data");
+		const struct craft_res *v = vi >= 0 ? &o->m->res[vi] : NULL;
+
+		if (!v) {
+			put(o, "<br/>no data volume: the data is on the root volume");
+		} else {
+			const struct craft_props *vp = props(o, v);
+
+			put(o, "<br/>data volume %d GiB ", vp->size_gb ? vp->size_gb : v->want.size_gb);
+			html(o, vp->vol_type[0] ? vp->vol_type : v->want.vol_type);
+			put(o, ", encrypted, kept on replacement");
+			if (o->in->live && v->found) {
+				put(o, " (");
+				html(o, v->id);
+				put(o, ")");
+			}
+		}
+	}
 	put(o, "<br/>%s · key pair ", p->imds_required ? "IMDSv2 required" : "IMDSv1 allowed");
 	html(o,
 	     key ? props(o, key)->key_name[0] ? props(o, key)->key_name : key->want.key_name : "?");
@@ -612,7 +631,7 @@ static void extras(struct out *o)
 		return;
 	put(o, "\textras [shape=note, style=filled, fillcolor=\"#FFF8E1\", color=\"" C_MUTED
 	       "\", label=<<b>found in AWS, not in the stack file</b><br/>"
-	       "<font point-size=\"9\">provision deletes them</font>");
+	       "<font point-size=\"9\">provision deletes them (a data volume: kept)</font>");
 	for (int i = m->ndesired; i < m->n; i++) {
 		put(o, "<br align=\"left\"/>");
 		html(o, craft_kind_name(m->res[i].kind));

@@ -129,6 +129,10 @@ static int score(const struct craft_infra *in, const struct craft_res *want,
 		if (vpc >= 0 && strcmp(c->have.attached, m->res[vpc].id) == 0)
 			s += 1000;
 		break;
+	case CRAFT_K_VOLUME:
+		if (ri && strcmp(c->have.instance_id, ri->id) == 0)
+			s += 1000;
+		break;
 	default:
 		break;
 	}
@@ -243,6 +247,12 @@ craft_code eng_discover(struct craft_infra *in, int wait_ip, int attrs, struct c
 
 			COPY(m->res[i].want.az, m->azs[z]);
 		}
+	{
+		int vol = craft_model_find(m, CRAFT_K_VOLUME, "data");
+
+		if (vol >= 0)
+			COPY(m->res[vol].want.az, m->azs[0]);
+	}
 	/* choose one per logical name: the vpc first (the others count only
 	 * inside it), then the instance (subnets, groups and addresses score by
 	 * it), then the rest */
@@ -290,6 +300,20 @@ craft_code eng_discover(struct craft_infra *in, int wait_ip, int attrs, struct c
 				craft_model_add_extra(m, CRAFT_K_RTB_ASSOC, f->assoc[i].subnet,
 				                      f->assoc[i].id);
 			}
+		}
+		int vol = craft_model_find(m, CRAFT_K_VOLUME, "data");
+		int va = craft_model_find(m, CRAFT_K_VOLUME_ATTACH, "data");
+
+		if (vol >= 0 && va >= 0 && inst >= 0 && m->res[vol].found && m->res[inst].found &&
+		    strcmp(m->res[vol].have.instance_id, m->res[inst].id) == 0 &&
+		    (strcmp(m->res[vol].have.attach_state, "attached") == 0 ||
+		     strcmp(m->res[vol].have.attach_state, "attaching") == 0)) {
+			m->res[va].found = 1;
+			m->res[va].have.tags_ok = 1;
+			char id[64];
+
+			snprintf(id, sizeof(id), "%.31s@%.31s", m->res[vol].id, m->res[inst].id);
+			COPY(m->res[va].id, id);
 		}
 		if (eip >= 0 && inst >= 0 && m->res[eip].found && m->res[inst].found &&
 		    strcmp(m->res[eip].have.instance_id, m->res[inst].id) == 0) {

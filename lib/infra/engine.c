@@ -201,6 +201,12 @@ static void fill_outputs(struct craft_infra *in, struct craft_infra_outputs *out
 	}
 	if (eip >= 0 && m->res[eip].found)
 		COPY(out->address, m->res[eip].have.public_ip);
+	{
+		int vol = craft_model_find(m, CRAFT_K_VOLUME, "data");
+
+		if (vol >= 0 && m->res[vol].found)
+			COPY(out->data_volume, m->res[vol].id);
+	}
 	if (!out->address[0] && inst >= 0)
 		COPY(out->address, m->res[inst].have.public_ip);
 	if (out->address[0]) {
@@ -237,6 +243,14 @@ static void report_outputs(const struct craft_reporter *rep, const char *message
 	craft_report(rep, &ev);
 }
 
+static void warn_no_data_volume(const struct craft_infra *in)
+{
+	if (!in->cfg->data_volume)
+		craft_logf(in->opts.reporter, CRAFT_LEVEL_WARN,
+		           "instance.data_volume is false: the stack's data lives on the root "
+		           "disk and is lost when the instance is replaced or retired");
+}
+
 craft_code craft_infra_plan(struct craft_infra *in, int *changes, struct craft_err *err)
 {
 	struct eng e;
@@ -245,6 +259,7 @@ craft_code craft_infra_plan(struct craft_infra *in, int *changes, struct craft_e
 	char msg[200];
 
 	*changes = 0;
+	warn_no_data_volume(in);
 	rc = craft_infra_discover(in, err);
 	if (rc)
 		return rc;
@@ -262,6 +277,9 @@ craft_code craft_infra_plan(struct craft_infra *in, int *changes, struct craft_e
 			(*changes)++;
 	}
 	craft_model_count(&in->m, counts);
+	if (in->m.refusal[0])
+		return craft_err_set(err, CRAFT_ECONFIG, "provision would refuse: %s",
+		                     in->m.refusal);
 	if (*changes)
 		snprintf(msg, sizeof(msg),
 		         "plan: %d to create, %d to update, %d to replace, %d to delete, %d kept",
@@ -351,6 +369,7 @@ craft_code craft_infra_provision(struct craft_infra *in, struct craft_infra_outp
 
 	memset(out, 0, sizeof(*out));
 	eng_phase(in->opts.reporter, 0, "provision", 0, 0);
+	warn_no_data_volume(in);
 	free(in->pubkey);
 	in->pubkey = NULL;
 	rc = craft_config_public_key(&in->pubkey, in->cfg, err);
@@ -359,6 +378,10 @@ craft_code craft_infra_provision(struct craft_infra *in, struct craft_infra_outp
 	rc = craft_infra_discover(in, err);
 	if (rc)
 		goto done;
+	if (in->m.refusal[0]) {
+		rc = craft_err_set(err, CRAFT_ECONFIG, "%s; nothing was changed", in->m.refusal);
+		goto done;
+	}
 	for (int i = 0; i < in->m.n; i++) {
 		struct craft_res *r = &in->m.res[i];
 
@@ -610,6 +633,11 @@ craft_code craft_infra_destroy(struct craft_infra *in, int (*confirm)(void *ud, 
 	snprintf(msg, sizeof(msg), "destroy complete: %d deleted in %.1fs", n,
 	         (double)(craft_now_ms() - t0) / 1000.0);
 	craft_logf(in->opts.reporter, CRAFT_LEVEL_INFO, "%s", msg);
+	for (int i = 0; i < in->m.n; i++)
+		if (in->m.res[i].kind == CRAFT_K_VOLUME && in->m.res[i].have.snapshot[0])
+			craft_logf(in->opts.reporter, CRAFT_LEVEL_INFO,
+			           "kept: %s, the final snapshot of data volume %s",
+			           in->m.res[i].have.snapshot, in->m.res[i].id);
 done:
 	eng_phase(in->opts.reporter, 1, "destroy", craft_now_ms() - t0, rc);
 	return rc;

@@ -44,6 +44,7 @@ struct craft_infra_opts {
 	const char *checkip_url;             /* NULL: CRAFTCTL_CHECKIP_URL, else the default */
 	const volatile sig_atomic_t *cancel; /* set by a signal handler: stop, CRAFT_EINTR */
 	int no_checkip; /* discover only (diagram): no address lookup; my_cidr stays "" */
+	int skip_final_snapshot; /* destroy: delete the data volume without a final snapshot */
 };
 
 /* The outputs of a provisioned stack. */
@@ -53,6 +54,7 @@ struct craft_infra_outputs {
 	char state[32];
 	char ssh[600]; /* ssh -i KEY -p PORT user@address */
 	char url[128];
+	char data_volume[32]; /* the data volume's id, "" without one */
 };
 
 craft_code craft_infra_new(struct craft_infra **out, const struct craft_config *cfg,

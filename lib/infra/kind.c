@@ -14,4 +14,6 @@ const struct craft_kind_def *const craft_kinds[CRAFT_K__COUNT] = {
 	[CRAFT_K_INSTANCE] = &craft_kind_instance,
 	[CRAFT_K_EIP] = &craft_kind_eip,
 	[CRAFT_K_EIP_ASSOC] = &craft_kind_eip_assoc,
+	[CRAFT_K_VOLUME] = &craft_kind_volume,
+	[CRAFT_K_VOLUME_ATTACH] = &craft_kind_volume_attach,
 };

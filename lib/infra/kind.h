@@ -39,6 +39,9 @@ struct craft_kind_def {
 	void (*update)(struct op *o);
 	void (*remove)(struct op *o);
 	unsigned delete_after; /* kinds (CRAFT_KIND_BIT) that must be gone first */
+	/* holds data: a second one found is kept and reported, never deleted by
+	 * provision (only destroy deletes it, after its final snapshot) */
+	int precious;
 };
 
 extern const struct craft_kind_def *const craft_kinds[CRAFT_K__COUNT];
@@ -49,5 +52,6 @@ extern const struct craft_kind_def craft_kind_vpc, craft_kind_igw, craft_kind_su
 extern const struct craft_kind_def craft_kind_sg, craft_kind_key;
 extern const struct craft_kind_def craft_kind_image, craft_kind_instance, craft_kind_eip,
         craft_kind_eip_assoc;
+extern const struct craft_kind_def craft_kind_volume, craft_kind_volume_attach;
 
 #endif

@@ -162,6 +162,21 @@ craft_code craft_model_build(struct craft_model *m, const struct craft_config *c
 	dep(m, i, eip);
 	dep(m, i, inst);
 	dep(m, i, igw); /* AWS refuses an address for a VPC without an attached gateway */
+	if (cfg->data_volume) {
+		int vol = add(m, CRAFT_K_VOLUME, "data");
+		struct craft_props *w = &m->res[vol].want;
+
+		dep(m, vol, pub[0]); /* in the instance's zone */
+		w->size_gb = cfg->data_size_gb;
+		snprintf(w->vol_type, sizeof(w->vol_type), "%s", cfg->data_type);
+		w->encrypted = 1;
+		i = add(m, CRAFT_K_VOLUME_ATTACH, "data");
+		dep(m, i, vol);
+		dep(m, i, inst);
+		if (i >= 0)
+			snprintf(m->res[i].want.device, sizeof(m->res[i].want.device), "%s",
+			         CRAFT_DATA_DEVICE);
+	}
 	if (i < 0)
 		return craft_err_set(err, CRAFT_EINTERNAL, "too many resources");
 	m->ndesired = m->n;
@@ -276,7 +291,9 @@ static void plan_one(struct craft_model *m, struct craft_res *r)
 	r->action = CRAFT_A_KEEP;
 	/* a new or replaced vpc takes every resource inside it along */
 	if (r->kind != CRAFT_K_VPC && r->kind != CRAFT_K_KEY && r->kind != CRAFT_K_EIP &&
-	    r->kind != CRAFT_K_EIP_ASSOC && vpc >= 0 && (m->res[vpc].action == CRAFT_A_REPLACE)) {
+	    r->kind != CRAFT_K_EIP_ASSOC && r->kind != CRAFT_K_VOLUME &&
+	    r->kind != CRAFT_K_VOLUME_ATTACH && vpc >= 0 &&
+	    (m->res[vpc].action == CRAFT_A_REPLACE)) {
 		if (r->kind == CRAFT_K_ROUTE || r->kind == CRAFT_K_RTB_ASSOC) {
 			r->action = CRAFT_A_CREATE;
 			return;
@@ -286,7 +303,7 @@ static void plan_one(struct craft_model *m, struct craft_res *r)
 		return;
 	}
 	if (r->kind != CRAFT_K_EIP_ASSOC && r->kind != CRAFT_K_ROUTE &&
-	    r->kind != CRAFT_K_RTB_ASSOC && !h->tags_ok) {
+	    r->kind != CRAFT_K_RTB_ASSOC && r->kind != CRAFT_K_VOLUME_ATTACH && !h->tags_ok) {
 		escalate(r, CRAFT_A_UPDATE);
 		why(r, "tags");
 	}
@@ -363,9 +380,15 @@ static void plan_one(struct craft_model *m, struct craft_res *r)
 				escalate(r, CRAFT_A_REPLACE);
 				why(r, "its key pair is replaced");
 			}
-		if (strcmp(w->type, h->type) != 0) {
+		if (strcmp(w->type, h->type) != 0 &&
+		    craft_config_is_arm64(w->type) != craft_config_is_arm64(h->type)) {
+			/* the image is built for one architecture */
 			escalate(r, CRAFT_A_REPLACE);
-			why(r, "type %s -> %s", h->type, w->type);
+			why(r, "type %s -> %s (another architecture)", h->type, w->type);
+		} else if (strcmp(w->type, h->type) != 0) {
+			escalate(r, CRAFT_A_UPDATE);
+			why(r, "type %s -> %s in place (stop, change, start: down about a minute)",
+			    h->type, w->type);
 		}
 		if (strcmp(w->image, h->image) != 0) {
 			escalate(r, CRAFT_A_REPLACE);
@@ -413,6 +436,46 @@ static void plan_one(struct craft_model *m, struct craft_res *r)
 			r->action = CRAFT_A_CREATE;
 		break;
 	}
+	case CRAFT_K_VOLUME: {
+		int sub = r->dep[0];
+		const char *zone = m->res[sub].found && m->res[sub].action != CRAFT_A_REPLACE
+		                           ? m->res[sub].have.az
+		                           : m->res[sub].want.az;
+
+		if (h->size_gb > w->size_gb && !m->refusal[0])
+			snprintf(m->refusal, sizeof(m->refusal),
+			         "instance.data_volume.size_gb is %d but data volume %s is already "
+			         "%d GiB: EBS volumes cannot shrink (keep %d or more)",
+			         w->size_gb, r->id, h->size_gb, h->size_gb);
+		if (zone[0] && h->az[0] && strcmp(zone, h->az) != 0 && !m->refusal[0])
+			snprintf(m->refusal, sizeof(m->refusal),
+			         "data volume %s is in %s but the instance's subnet is now in %s: a "
+			         "volume cannot change zone (move the data with a snapshot, or "
+			         "keep network.availability_zones and network.cidr as they were)",
+			         r->id, h->az, zone);
+		if (h->size_gb < w->size_gb) {
+			escalate(r, CRAFT_A_UPDATE);
+			why(r, "grows %d -> %d GiB (in place, online)", h->size_gb, w->size_gb);
+		}
+		if (h->vol_type[0] && strcmp(h->vol_type, w->vol_type) != 0) {
+			escalate(r, CRAFT_A_UPDATE);
+			why(r, "type %s -> %s (in place)", h->vol_type, w->vol_type);
+		}
+		break;
+	}
+	case CRAFT_K_VOLUME_ATTACH: {
+		int vol = r->dep[0], inst = r->dep[1];
+
+		if (m->res[inst].action == CRAFT_A_CREATE ||
+		    m->res[inst].action == CRAFT_A_REPLACE ||
+		    m->res[vol].action == CRAFT_A_CREATE ||
+		    strcmp(m->res[vol].have.instance_id, m->res[inst].id) != 0) {
+			r->action = CRAFT_A_CREATE;
+			if (m->res[vol].found && m->res[inst].action == CRAFT_A_REPLACE)
+				why(r, "the data volume moves to the new instance: the data is kept");
+		}
+		break;
+	}
 	default:
 		break;
 	}
@@ -443,6 +506,8 @@ void craft_model_key_fingerprint(const char *publine, char *out, size_t outsz)
 int craft_model_plan(struct craft_model *m)
 {
 	int changes = 0;
+
+	m->refusal[0] = '\0';
 	int image = craft_model_find(m, CRAFT_K_IMAGE, "ami");
 	int inst = craft_model_find(m, CRAFT_K_INSTANCE, "server");
 
@@ -452,8 +517,18 @@ int craft_model_plan(struct craft_model *m)
 	if (image >= 0 && inst >= 0 &&
 	    (m->res[inst].action == CRAFT_A_CREATE || m->res[inst].action == CRAFT_A_REPLACE))
 		m->res[image].action = CRAFT_A_CREATE;
-	for (int i = m->ndesired; i < m->n; i++)
-		m->res[i].action = CRAFT_A_DELETE;
+	for (int i = m->ndesired; i < m->n; i++) {
+		struct craft_res *r = &m->res[i];
+
+		r->action = CRAFT_A_DELETE;
+		if (craft_kinds[r->kind]->precious) {
+			r->action = CRAFT_A_KEEP;
+			snprintf(r->why, sizeof(r->why),
+			         "another %s of the stack: kept (it may hold data; only destroy "
+			         "deletes it, after a final snapshot)",
+			         craft_kind_name(r->kind));
+		}
+	}
 	for (int i = 0; i < m->n; i++)
 		if (m->res[i].kind != CRAFT_K_IMAGE && m->res[i].action != CRAFT_A_KEEP)
 			changes++;
@@ -502,6 +577,14 @@ void craft_model_assume_created(struct craft_model *m, int i, const char *id)
 	case CRAFT_K_EIP:
 		setstr(r->have.instance_id, sizeof(r->have.instance_id), m->res[inst].id);
 		break;
+	case CRAFT_K_VOLUME_ATTACH: {
+		int vol = craft_model_find(m, CRAFT_K_VOLUME, "data");
+
+		if (vol >= 0)
+			setstr(m->res[vol].have.instance_id, sizeof(m->res[vol].have.instance_id),
+			       m->res[inst].id);
+		break;
+	}
 	default:
 		break;
 	}

@@ -33,6 +33,8 @@ enum craft_kind {
 	CRAFT_K_INSTANCE,  /* the server */
 	CRAFT_K_EIP,       /* the Elastic IP */
 	CRAFT_K_EIP_ASSOC, /* the Elastic IP on the instance */
+	CRAFT_K_VOLUME,    /* the data volume: kept across instances, never replaced */
+	CRAFT_K_VOLUME_ATTACH, /* the data volume on the instance */
 	CRAFT_K__COUNT
 };
 
@@ -93,7 +95,18 @@ struct craft_props {
 	char instance_id[32]; /* eip: the instance it is on */
 	char host_key[300];   /* instance: tag craftctl:host-key */
 	int tags_ok;          /* 1 when the config's tags are all present */
+	/* data volume (az above: its zone; instance_id: the instance it is on) */
+	int size_gb;
+	char vol_type[16];
+	int encrypted;
+	char attach_state[16]; /* attaching, attached, detaching, "" */
+	char device[16];       /* /dev/sdf */
+	char snapshot[32];     /* destroy: the final snapshot */
 };
+
+/* Where the data volume is attached (EBS's device name; Nitro instances
+ * show it as an NVMe disk whose serial is the volume id). */
+#define CRAFT_DATA_DEVICE "/dev/sdf"
 
 struct craft_res {
 	enum craft_kind kind;
@@ -120,6 +133,10 @@ struct craft_model {
 	char azs[6][32]; /* zone names from DescribeAvailabilityZones, in order */
 	int naz;
 	char my_cidr[24]; /* the caller's address /32 when ssh_from has auto */
+	/* set by the plan when what is found cannot become what is asked for
+	 * without losing data (a data volume that would shrink or change zone):
+	 * provision refuses before any change */
+	char refusal[300];
 };
 
 /* Builds the desired resources of cfg (naz zone names may still be empty:

@@ -326,6 +326,19 @@ static void inst_update(struct op *o)
 		add_wait(o, until_running, "waiting for", CF_NOTFOUND_RETRY);
 		o->steps[o->nsteps - 1].ready_after = 1;
 	}
+	if (strcmp(r->have.type, r->want.type) != 0) {
+		/* a new type in place: AWS changes it only on a stopped instance;
+		 * the disks, the Elastic IP and the host key stay */
+		if (strcmp(r->state, "stopped") != 0 && strcmp(r->state, "stopping") != 0) {
+			s = eng_add_step(o, "StopInstances", CF_MUTATING | CF_DEPVIOL_RETRY);
+			craft_query_add(&s->q, "InstanceId.1", r->id);
+		}
+		add_wait(o, until_stopped, "waiting for the stop of", 0);
+		s = eng_add_step(o, "ModifyInstanceAttribute", CF_MUTATING | CF_DEPVIOL_RETRY);
+		craft_query_add(&s->q, "InstanceId", r->id);
+		craft_query_add(&s->q, "InstanceType.Value", r->want.type);
+		COPY(r->state, "stopped");
+	}
 	if (strcmp(r->state, "stopping") == 0 || strcmp(r->state, "stopped") == 0) {
 		if (strcmp(r->state, "stopping") == 0)
 			add_wait(o, until_stopped, "waiting for the stop of", 0);

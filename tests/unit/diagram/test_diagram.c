@@ -273,7 +273,7 @@ Test(diagram, live_shows_ids_states_and_what_is_missing)
 	cr_assert_geq(x, 0);
 	craft_model_plan(m);
 	d = draw(1, NULL);
-	cr_assert(strstr(d, "live: discovered in us-east-2, 6 of 11 resources exist"), "%s", d);
+	cr_assert(strstr(d, "live: discovered in us-east-2, 6 of 12 resources exist"), "%s", d);
 	cr_assert(strstr(d, "vpc-0123"));
 	cr_assert(strstr(d, "subnet-aaa"));
 	cr_assert(strstr(d, "igw-777 · attached"));

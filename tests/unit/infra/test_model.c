@@ -60,7 +60,7 @@ static void found_all(void)
 			       m.res[craft_model_find(&m, CRAFT_K_IGW, "main")].id);
 		if (r->kind == CRAFT_K_SG)
 			craft_model_rules(&m, r->have.rules, &r->have.nrules);
-		if (r->kind == CRAFT_K_EIP)
+		if (r->kind == CRAFT_K_EIP || r->kind == CRAFT_K_VOLUME)
 			set_id(r->have.instance_id, sizeof(r->have.instance_id),
 			       m.res[craft_model_find(&m, CRAFT_K_INSTANCE, "server")].id);
 	}
@@ -130,19 +130,102 @@ Test(model, intact_stack_plans_no_changes)
 	cr_assert_eq(action(CRAFT_K_IMAGE, "ami"), CRAFT_A_KEEP);
 }
 
-Test(model, instance_type_change_is_a_replacement_and_moves_the_eip)
+Test(model, instance_type_change_is_in_place)
 {
 	int i;
 
 	found_all();
 	i = craft_model_find(&m, CRAFT_K_INSTANCE, "server");
 	snprintf(m.res[i].have.type, sizeof(m.res[i].have.type), "t3.small");
-	cr_assert_eq(craft_model_plan(&m), 2);
+	cr_assert_eq(craft_model_plan(&m), 1);
+	cr_assert_eq(m.res[i].action, CRAFT_A_UPDATE);
+	cr_assert(strstr(m.res[i].why, "type t3.small -> t3.medium in place"), "%s",
+	          m.res[i].why);
+	cr_assert_eq(action(CRAFT_K_EIP_ASSOC, "server"), CRAFT_A_KEEP);
+	cr_assert_eq(action(CRAFT_K_VOLUME_ATTACH, "data"), CRAFT_A_KEEP);
+	cr_assert_eq(action(CRAFT_K_IMAGE, "ami"), CRAFT_A_KEEP);
+}
+
+Test(model, another_architecture_replaces_and_moves_the_eip_and_the_data)
+{
+	int i;
+
+	found_all();
+	i = craft_model_find(&m, CRAFT_K_INSTANCE, "server");
+	snprintf(m.res[i].have.type, sizeof(m.res[i].have.type), "t4g.medium");
+	cr_assert_eq(craft_model_plan(&m), 3);
 	cr_assert_eq(m.res[i].action, CRAFT_A_REPLACE);
-	cr_assert(strstr(m.res[i].why, "type t3.small -> t3.medium"), "%s", m.res[i].why);
+	cr_assert(strstr(m.res[i].why, "another architecture"), "%s", m.res[i].why);
 	cr_assert_eq(action(CRAFT_K_EIP_ASSOC, "server"), CRAFT_A_CREATE);
+	cr_assert_eq(action(CRAFT_K_VOLUME_ATTACH, "data"), CRAFT_A_CREATE);
+	cr_assert_eq(action(CRAFT_K_VOLUME, "data"), CRAFT_A_KEEP);
+	cr_assert(strstr(m.res[craft_model_find(&m, CRAFT_K_VOLUME_ATTACH, "data")].why,
+	                 "the data is kept"));
 	cr_assert_eq(action(CRAFT_K_IMAGE, "ami"), CRAFT_A_CREATE);
 	cr_assert_eq(action(CRAFT_K_EIP, "server"), CRAFT_A_KEEP);
+}
+
+Test(model, the_data_volume_grows_in_place_and_never_shrinks)
+{
+	int v;
+
+	found_all();
+	v = craft_model_find(&m, CRAFT_K_VOLUME, "data");
+	cr_assert_eq(m.res[v].want.size_gb, 20);
+	cr_assert_str_eq(m.res[v].want.vol_type, "gp3");
+	m.res[v].have.size_gb = 10;
+	cr_assert_eq(craft_model_plan(&m), 1);
+	cr_assert_eq(m.res[v].action, CRAFT_A_UPDATE);
+	cr_assert(strstr(m.res[v].why, "grows 10 -> 20 GiB"), "%s", m.res[v].why);
+	cr_assert_str_eq(m.refusal, "");
+	m.res[v].have.size_gb = 50;
+	craft_model_plan(&m);
+	cr_assert_eq(m.res[v].action, CRAFT_A_KEEP);
+	cr_assert(strstr(m.refusal, "cannot shrink"), "%s", m.refusal);
+}
+
+Test(model, a_data_volume_in_another_zone_is_refused)
+{
+	int v, sub;
+
+	found_all();
+	v = craft_model_find(&m, CRAFT_K_VOLUME, "data");
+	sub = craft_model_find(&m, CRAFT_K_SUBNET, "public-1");
+	snprintf(m.res[sub].want.az, sizeof(m.res[sub].want.az), "us-east-2a");
+	snprintf(m.res[sub].have.az, sizeof(m.res[sub].have.az), "us-east-2a");
+	snprintf(m.res[v].have.az, sizeof(m.res[v].have.az), "us-east-2b");
+	craft_model_plan(&m);
+	cr_assert(strstr(m.refusal, "cannot change zone"), "%s", m.refusal);
+}
+
+Test(model, a_second_data_volume_is_kept_not_deleted)
+{
+	int x;
+
+	found_all();
+	x = craft_model_add_extra(&m, CRAFT_K_VOLUME, "data", "vol-twin");
+	cr_assert_geq(x, 0);
+	cr_assert_eq(craft_model_plan(&m), 0);
+	cr_assert_eq(m.res[x].action, CRAFT_A_KEEP);
+	cr_assert(strstr(m.res[x].why, "kept"), "%s", m.res[x].why);
+}
+
+Test(model, no_data_volume_when_turned_off)
+{
+	const char *t = "stack: demo\nregion: us-east-2\ninstance: { data_volume: false }\n";
+	struct craft_config *c2;
+	struct craft_model m2;
+	struct craft_err err;
+
+	craft_err_init(&err);
+	cr_assert_eq(craft_config_parse(&c2, "t.yaml", t, strlen(t), NULL, &err), CRAFT_OK,
+	             "%s", err.msg);
+	cr_assert_eq(c2->data_volume, 0);
+	memset(&m2, 0, sizeof(m2));
+	cr_assert_eq(craft_model_build(&m2, c2, &err), CRAFT_OK);
+	cr_assert_lt(craft_model_find(&m2, CRAFT_K_VOLUME, "data"), 0);
+	cr_assert_lt(craft_model_find(&m2, CRAFT_K_VOLUME_ATTACH, "data"), 0);
+	craft_config_free(c2);
 }
 
 Test(model, in_place_changes_are_updates)
