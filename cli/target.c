@@ -324,6 +324,11 @@ static int setup(struct cli_ctx *ctx, struct cli_target *tg, unsigned flags, str
 	tg->ssh.cancel = cli_cancel_flag();
 	/* For tests and the demo: a remote root of their own and their own engine. */
 	tg->opts.remote_root = craft_env_get("CRAFTCTL_REMOTE_ROOT");
+	/* The data volume the instance has on its data device (none with --host). */
+	if (tg->inst.data_volume[0]) {
+		tg->opts.data_volume = tg->inst.data_volume;
+		tg->opts.data_device = CRAFT_DATA_DEVICE;
+	}
 	tg->opts.docker_host = craft_env_get("CRAFTCTL_REMOTE_DOCKER_HOST");
 	return 0;
 }

@@ -23,6 +23,8 @@
 #                    .craftctl-healthy once it passed its health check,
 #                    .craftctl-failed when it failed
 #   shared/.env      the secrets, mode 0600, created once, never rewritten
+#   shared/data.yml  with a data volume: the compose override that puts the
+#                    named volumes on it (templates/data-volume.sh)
 #   current          -> releases/<id>, the release that passed its health check
 #   lock/            the deploy lock (holder, pid, time, release)
 # Named volumes are never removed: nothing here runs `down -v` or prunes volumes.
@@ -74,7 +76,12 @@ release_compose() {
 		# shellcheck disable=SC1091
 		. ./.craftctl-release.env
 		set +a
-		compose -p "$CRAFT_STACK" -f "$cf" "$@"
+		if [ -f "$shared/data.yml" ]; then
+			# the named volumes on the data volume (data-volume.sh), for every release
+			compose -p "$CRAFT_STACK" -f "$cf" -f "$shared/data.yml" "$@"
+		else
+			compose -p "$CRAFT_STACK" -f "$cf" "$@"
+		fi
 	)
 }
 

@@ -2,6 +2,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -39,6 +40,8 @@ void craft_bundle_list_release(struct craft_bundle_list *l)
 	free(l->path);
 	l->path = NULL;
 	l->n = 0;
+	free(l->volumes);
+	l->volumes = NULL;
 }
 
 static craft_code list_add(struct craft_bundle_list *l, const char *p)
@@ -391,6 +394,47 @@ static void dir_and_base(const char *path, char *dir, size_t dlen, char *base, s
 	}
 }
 
+/* A volume name compose and the remote shell can both use as is. */
+static int plain_name(const char *s)
+{
+	if (!s || !(isalnum((unsigned char)s[0])) || strlen(s) > 64)
+		return 0;
+	for (const char *p = s; *p; p++)
+		if (!(isalnum((unsigned char)*p) || *p == '_' || *p == '.' || *p == '-'))
+			return 0;
+	return 1;
+}
+
+/* The top-level named volumes kept by the local driver, one per line. */
+static craft_code local_volumes(yaml_document_t *doc, yaml_node_t *rootn, char **out)
+{
+	yaml_node_t *vols = map_get(doc, rootn, "volumes", 0);
+	struct craft_buf b = CRAFT_BUF_INIT(1 << 16);
+	craft_code rc = CRAFT_OK;
+
+	*out = NULL;
+	if (!vols || vols->type != YAML_MAPPING_NODE)
+		return CRAFT_OK;
+	for (yaml_node_pair_t *pr = vols->data.mapping.pairs.start;
+	     !rc && pr < vols->data.mapping.pairs.top; pr++) {
+		const char *name = scalar(node(doc, pr->key));
+		yaml_node_t *v = node(doc, pr->value);
+		const char *driver = scalar(map_get(doc, v, "driver", 0));
+
+		if (!plain_name(name))
+			continue;
+		if (v && v->type == YAML_MAPPING_NODE &&
+		    (map_get(doc, v, "driver_opts", 0) || map_get(doc, v, "external", 0) ||
+		     map_get(doc, v, "name", 0) || (driver && strcmp(driver, "local") != 0)))
+			continue;
+		rc = craft_buf_printf(&b, "%s\n", name);
+	}
+	if (!rc && b.len && !(*out = strdup(craft_buf_str(&b))))
+		rc = CRAFT_ENOMEM;
+	craft_buf_release(&b);
+	return rc;
+}
+
 craft_code craft_bundle_collect(const char *compose_path, struct craft_bundle_list *out,
                                 struct craft_err *err)
 {
@@ -404,6 +448,7 @@ craft_code craft_bundle_collect(const char *compose_path, struct craft_bundle_li
 
 	out->path = NULL;
 	out->n = 0;
+	out->volumes = NULL;
 	dir_and_base(compose_path, dir, sizeof(dir), base, sizeof(base));
 	rc = craft_buf_read_file(&text, compose_path, err);
 	if (rc)
@@ -459,6 +504,8 @@ craft_code craft_bundle_collect(const char *compose_path, struct craft_bundle_li
 			rc = add_file_ref(&w, file, what, 1);
 		}
 	}
+	if (!rc && local_volumes(&doc, rootn, &out->volumes) != CRAFT_OK)
+		rc = craft_err_set(err, CRAFT_ENOMEM, "out of memory");
 	if (!rc)
 		list_sort_unique(out);
 done:
@@ -597,7 +644,8 @@ craft_code craft_bundle_create(const char *compose_path, const struct craft_bund
                                size_t nextra, const char *out_path, struct craft_bundle_info *info,
                                struct craft_err *err)
 {
-	struct craft_bundle_list files, dirs = { NULL, 0 };
+	struct craft_bundle_list files, dirs = { NULL, 0, NULL };
+	struct craft_bundle_extra vols;
 	char dir[PATH_MAX], base[PATH_MAX];
 	struct archive *a;
 	struct stat st;
@@ -624,22 +672,25 @@ craft_code craft_bundle_create(const char *compose_path, const struct craft_bund
 		if (!rc)
 			rc = add_one(a, dir, files.path[i], info, err);
 	}
-	for (size_t i = 0; !rc && i < nextra; i++) {
+	vols = (struct craft_bundle_extra){ ".craftctl-volumes",
+		                            files.volumes ? files.volumes : "", 0644 };
+	for (size_t i = 0; !rc && i <= nextra; i++) {
+		const struct craft_bundle_extra *x = i < nextra ? &extra[i] : &vols;
 		struct archive_entry *e = archive_entry_new();
-		size_t len = strlen(extra[i].data);
+		size_t len = strlen(x->data);
 
 		if (!e) {
 			rc = craft_err_set(err, CRAFT_ENOMEM, "out of memory");
 			break;
 		}
-		archive_entry_set_pathname(e, extra[i].name);
+		archive_entry_set_pathname(e, x->name);
 		archive_entry_set_filetype(e, AE_IFREG);
-		archive_entry_set_perm(e, extra[i].mode ? extra[i].mode : 0644);
+		archive_entry_set_perm(e, x->mode ? x->mode : 0644);
 		archive_entry_set_size(e, (la_int64_t)len);
 		archive_entry_set_mtime(e, time(NULL), 0);
 		if (archive_write_header(a, e) != ARCHIVE_OK ||
-		    archive_write_data(a, extra[i].data, len) != (la_ssize_t)len)
-			rc = archive_fail(a, extra[i].name, err);
+		    archive_write_data(a, x->data, len) != (la_ssize_t)len)
+			rc = archive_fail(a, x->name, err);
 		archive_entry_free(e);
 		info->files++;
 		info->bytes += (long long)len;

@@ -23,6 +23,10 @@
 struct craft_bundle_list {
 	char **path; /* relative, '/'-separated; directories end without '/' */
 	size_t n;
+	/* collect: the compose file's top-level named volumes that Docker's
+	 * local driver keeps (no driver_opts, not external, no name of their
+	 * own), one per line: they can live on the stack's data volume */
+	char *volumes;
 };
 
 void craft_bundle_list_release(struct craft_bundle_list *l);
@@ -47,7 +51,8 @@ struct craft_bundle_info {
 craft_code craft_bundle_collect(const char *compose_path, struct craft_bundle_list *out,
                                 struct craft_err *err);
 
-/* Packs collect's list plus extras into out_path (created, .tar.gz). */
+/* Packs collect's list plus extras into out_path (created, .tar.gz), and
+ * collect's volume names as .craftctl-volumes. */
 craft_code craft_bundle_create(const char *compose_path, const struct craft_bundle_extra *extra,
                                size_t nextra, const char *out_path, struct craft_bundle_info *info,
                                struct craft_err *err);

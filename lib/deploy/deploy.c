@@ -211,6 +211,9 @@ static craft_code deploy_new(struct run *x, const char *bundle, const char *rele
 	rc = dep_run_step(x, "extract", "extract", release, err);
 	if (!rc)
 		rc = dep_run_step(x, "secrets", "secrets", release, err);
+	/* the stack's named volumes onto the data volume, before anything runs */
+	if (!rc && x->o->data_volume && x->o->data_volume[0])
+		rc = dep_run_template(x, "data", "data-volume.sh", NULL, release, NULL, NULL, err);
 	if (rc)
 		return rc;
 	craft_err_init(&cause);

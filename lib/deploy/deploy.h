@@ -62,6 +62,8 @@ struct craft_deploy_opts {
 	int force_unlock;
 	int rollback;     /* re-activate the release before the current one */
 	int skip_install; /* skip cloud-init wait and Docker install (ssh/logs, tests) */
+	const char *data_volume; /* the stack's data volume id (provisioned hosts), or NULL */
+	const char *data_device; /* where it is attached (EBS device name), NULL = /dev/sdf */
 };
 
 #define CRAFT_DEPLOY_MAX_STEPS 32

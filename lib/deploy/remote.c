@@ -145,6 +145,10 @@ size_t dep_common_vars(struct run *x, struct craft_deploy_kv *v, const char *ste
 	v[n++] = (struct craft_deploy_kv){ "CRAFT_LOCK_TIMEOUT", x->lock_timeout };
 	v[n++] = (struct craft_deploy_kv){ "CRAFT_FORCE_UNLOCK", x->o->force_unlock ? "1" : "0" };
 	v[n++] = (struct craft_deploy_kv){ "CRAFT_HOLDER", x->holder };
+	v[n++] = (struct craft_deploy_kv){ "CRAFT_DATA_VOLUME",
+		                           x->o->data_volume ? x->o->data_volume : "" };
+	v[n++] = (struct craft_deploy_kv){ "CRAFT_DATA_DEVICE",
+		                           x->o->data_device ? x->o->data_device : "/dev/sdf" };
 	return n;
 }
 

@@ -589,7 +589,8 @@ craft_code craft_infra_destroy(struct craft_infra *in, int (*confirm)(void *ud, 
 	long long t0 = craft_now_ms();
 	craft_code rc;
 	char msg[160];
-	int n = 0;
+	char kept[4][160];
+	int n = 0, nkept = 0;
 
 	*deleted = 0;
 	eng_phase(in->opts.reporter, 0, "destroy", 0, 0);
@@ -622,6 +623,12 @@ craft_code craft_infra_destroy(struct craft_infra *in, int (*confirm)(void *ud, 
 	rc = apply(in, &e, NULL, err);
 	if (rc)
 		goto done;
+	/* what destroy keeps, before the final discovery rebuilds the model */
+	for (int i = 0; i < in->m.n && nkept < 4; i++)
+		if (in->m.res[i].kind == CRAFT_K_VOLUME && in->m.res[i].have.snapshot[0])
+			snprintf(kept[nkept++], sizeof(kept[0]),
+			         "kept: %s, the final snapshot of data volume %s",
+			         in->m.res[i].have.snapshot, in->m.res[i].id);
 	rc = verify_gone(in, err);
 	if (rc)
 		goto done;
@@ -633,11 +640,8 @@ craft_code craft_infra_destroy(struct craft_infra *in, int (*confirm)(void *ud, 
 	snprintf(msg, sizeof(msg), "destroy complete: %d deleted in %.1fs", n,
 	         (double)(craft_now_ms() - t0) / 1000.0);
 	craft_logf(in->opts.reporter, CRAFT_LEVEL_INFO, "%s", msg);
-	for (int i = 0; i < in->m.n; i++)
-		if (in->m.res[i].kind == CRAFT_K_VOLUME && in->m.res[i].have.snapshot[0])
-			craft_logf(in->opts.reporter, CRAFT_LEVEL_INFO,
-			           "kept: %s, the final snapshot of data volume %s",
-			           in->m.res[i].have.snapshot, in->m.res[i].id);
+	for (int i = 0; i < nkept; i++)
+		craft_logf(in->opts.reporter, CRAFT_LEVEL_INFO, "%s", kept[i]);
 done:
 	eng_phase(in->opts.reporter, 1, "destroy", craft_now_ms() - t0, rc);
 	return rc;

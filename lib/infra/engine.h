@@ -100,6 +100,7 @@ struct craft_infra_instance {
 	char state[32];           /* pending, running, stopped, ... */
 	char host_key[300];       /* pinned host key, "" when none yet */
 	char host_key_source[16]; /* "state", "tag" or "" */
+	char data_volume[32];     /* the volume on CRAFT_DATA_DEVICE, "" when none */
 };
 
 /*

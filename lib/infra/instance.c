@@ -22,6 +22,7 @@ static void fill_instance(struct craft_infra_instance *out, const struct craft_r
 {
 	COPY(out->id, inst->id);
 	COPY(out->state, inst->state);
+	COPY(out->data_volume, inst->have.data_volume);
 	if (eip && strcmp(eip->have.instance_id, inst->id) == 0)
 		COPY(out->address, eip->have.public_ip);
 	else

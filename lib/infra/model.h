@@ -102,6 +102,7 @@ struct craft_props {
 	char attach_state[16]; /* attaching, attached, detaching, "" */
 	char device[16];       /* /dev/sdf */
 	char snapshot[32];     /* destroy: the final snapshot */
+	char data_volume[32];  /* instance: the volume on CRAFT_DATA_DEVICE */
 };
 
 /* Where the data volume is attached (EBS's device name; Nitro instances

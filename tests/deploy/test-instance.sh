@@ -90,9 +90,36 @@ run tag-deploy deploy --health-timeout 30
 check "with no local state the pinned tag verifies the host" \
   eval '[ "$RC" -eq 0 ] && ! out_has "expecting a host key from its console"'
 
+# The data volume: the named volume demo-data lives on it (the simulator
+# stands a directory, named by the volume id, in for the disk) and follows
+# the volume when the instance is replaced or changes type.
+datadir() { cc ssh -- 'readlink -f "$AWSSIM_DEVICE_DIR/sdf"' </dev/null 2>/dev/null; }
+VOLDIR=$(datadir)
+check "the named volume demo-data lives on the data volume ($VOLDIR)" \
+  eval '[[ "$VOLDIR" == */volumes/vol-* ]] && [ -s "$VOLDIR/volumes/demo-data/starts" ] && [ -s "$CRAFTCTL_REMOTE_ROOT/dinst/shared/data.yml" ]'
+echo planted >"$VOLDIR/volumes/demo-data/planted"
+MARK=$(cat "$VOLDIR/.craftctl-data")
+STARTS=$(wc -l <"$VOLDIR/volumes/demo-data/starts")
+IID=$(sed -n 's/.*"instance_id":"\([^"]*\)".*/\1/p' "$ENV_TMP/out.provision")
+sed -i "s/^instance:$/instance:\n  image: ubuntu-22.04/" "$APP/craftctl.yaml"
+run replace provision --replace
+run replaced-deploy deploy --health-timeout 30 --connect-timeout 60
+NEWDIR=$(datadir)
+check "provision --replace (a new image) moves the data volume to the new instance; its files are there and in use" \
+  eval '[ "$RC" -eq 0 ] && grep -q "^  replaced *instance *server *$IID" "$ENV_TMP/out.replace" && [ "$NEWDIR" = "$VOLDIR" ] && [ "$(cat "$VOLDIR/volumes/demo-data/planted")" = planted ] && [ "$(wc -l <"$VOLDIR/volumes/demo-data/starts")" -gt "$STARTS" ]'
+check "the data volume was not formatted again" eval '[ "$(cat "$VOLDIR/.craftctl-data")" = "$MARK" ] && ! out_has "^formatted"'
+STARTS=$(wc -l <"$VOLDIR/volumes/demo-data/starts")
+calls0=$(/usr/bin/python3 tests/engine/simcheck.py "$EP" ncalls)
+sed -i "s/^instance:$/instance:\n  type: t3.large/" "$APP/craftctl.yaml"
+run retype provision
+calls=$(/usr/bin/python3 tests/engine/simcheck.py "$EP" mutations "$calls0")
+run retyped-deploy deploy --health-timeout 30
+check "a new instance type is applied in place (no RunInstances) and the data stays" \
+  eval '[ "$RC" -eq 0 ] && [ "$calls" = "StopInstances ModifyInstanceAttribute StartInstances" ] && [ "$(cat "$VOLDIR/volumes/demo-data/planted")" = planted ] && [ "$(wc -l <"$VOLDIR/volumes/demo-data/starts")" -gt "$STARTS" ]'
+
 # A pinned key that is not the instance's: refused before anything runs.
 ssh-keygen -q -t ed25519 -N '' -f "$ENV_TMP/other_host_key"
-cc api ec2 CreateTags ResourceId.1="$(sed -n 's/.*"instance_id":"\([^"]*\)".*/\1/p' "$ENV_TMP/out.provision")" \
+cc api ec2 CreateTags ResourceId.1="$(/usr/bin/python3 tests/engine/simcheck.py "$EP" instance dinst InstanceId)" \
   Tag.1.Key=craftctl:host-key "Tag.1.Value=$(cut -d' ' -f1,2 "$ENV_TMP/other_host_key.pub")" >/dev/null 2>&1
 rm -rf "$XDG_STATE_HOME"
 before=$(find "$CRAFTCTL_REMOTE_ROOT/dinst/releases" -mindepth 1 -maxdepth 1 | wc -l)
@@ -119,6 +146,7 @@ check "up --json ends with one result: instance_id, public_ip, release, url" \
 "$bin" --endpoint-url "$EP" -c "$APP2/craftctl.yaml" destroy --yes >/dev/null 2>&1
 
 run destroy destroy --yes
-check "destroy afterwards" eval '[ "$RC" -eq 0 ]'
+check "destroy afterwards keeps one final snapshot of the data volume" \
+  eval '[ "$RC" -eq 0 ] && [ "$(/usr/bin/python3 tests/engine/simcheck.py "$EP" snapshots dinst | wc -l)" -eq 1 ]'
 
 finish

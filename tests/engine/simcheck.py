@@ -5,11 +5,15 @@ Usage: simcheck.py ENDPOINT COMMAND [ARGS]
 
   expect STACK [key=value...]  the stack's resources are exactly the expected set
                                (keys: region, azs, type, image, ami, size,
-                               voltype, cidr, ssh_cidr, http_port, tag)
+                               voltype, cidr, ssh_cidr, http_port, tag,
+                               data=SIZE[/TYPE] or data=off)
   tagged STACK                 print how many live resources carry the stack's tag
+                               (snapshots left out: destroy keeps the final one)
+  snapshots STACK              print the stack's snapshots, one "id volume-id
+                               resource-tag" line each
   ids STACK                    print the ids of the live resources tagged with the
-                               stack, one per line (volumes left out: they are
-                               the instance's, not resources of their own)
+                               stack, one per line (the root volume left out: it
+                               is the instance's; the data volume is in)
   ncalls                       print the number of calls logged so far
   mutations SINCE              print the changing (non-Describe) calls after SINCE
   lost SINCE                   print how many calls after SINCE took effect but
@@ -190,6 +194,26 @@ def expect(ep, stack, opts):
     want(ud.startswith(b"#cloud-config\n") and b"docker.io" in ud,
          f"user data is not the cloud-init template: {ud[:60]!r}")
 
+    data = opts.get("data", "20/gp3")
+    dvols = [v for v in of_stack(s["volumes"], stack)
+             if tags(v).get("craftctl:resource") == "data"]
+    if data == "off":
+        want(not dvols, f"want no data volume, got {[v['VolumeId'] for v in dvols]}")
+    else:
+        dsize, _, dtype = data.partition("/")
+        want(len(dvols) == 1, f"want 1 data volume, got {len(dvols)}")
+        dv = dvols[0]
+        named(dv, "data volume")
+        want(dv["Size"] == int(dsize) and dv["VolumeType"] == (dtype or "gp3")
+             and dv["Encrypted"], f"data volume {dv['Size']} {dv['VolumeType']} "
+             f"encrypted={dv['Encrypted']}")
+        want(dv["AvailabilityZone"] == inst["Placement"]["AvailabilityZone"],
+             "data volume not in the instance's zone")
+        att = dv.get("Attachments") or []
+        want(len(att) == 1 and att[0]["InstanceId"] == inst["InstanceId"]
+             and att[0]["State"] == "attached" and not att[0]["DeleteOnTermination"],
+             f"data volume attachments {att}")
+
     eips = of_stack(s["addresses"], stack)
     want(len(eips) == 1, f"want 1 elastic ip, got {len(eips)}")
     named(eips[0], "eip")
@@ -204,7 +228,8 @@ CREATES = {"CreateVpc": {"vpc"}, "CreateSubnet": {"subnet"},
            "CreateInternetGateway": {"internet-gateway"},
            "CreateRouteTable": {"route-table"}, "CreateSecurityGroup": {"security-group"},
            "ImportKeyPair": {"key-pair"}, "CreateKeyPair": {"key-pair"},
-           "RunInstances": {"instance", "volume"}, "AllocateAddress": {"elastic-ip"}}
+           "RunInstances": {"instance", "volume"}, "AllocateAddress": {"elastic-ip"},
+           "CreateVolume": {"volume"}, "CreateSnapshot": {"snapshot"}}
 
 
 def tagspecs(ep, since, stack):
@@ -236,11 +261,24 @@ def tagged(ep, stack):
     n = 0
     for region in get(ep + "/_awssim/state").values():
         for kind, items in region.items():
+            if kind == "snapshots":
+                continue
             for x in of_stack(items, stack):
                 if kind == "instances" and x["State"]["Name"] == "terminated":
                     continue
+                if kind == "volumes" and x["State"] in ("deleting", "deleted"):
+                    continue  # going: AWS finishes it on its own
                 n += 1
     return n
+
+
+def snapshots(ep, stack):
+    out = []
+    for region in get(ep + "/_awssim/state").values():
+        for x in of_stack(region.get("snapshots", []), stack):
+            out.append(f"{x['SnapshotId']} {x.get('VolumeId', '')} "
+                       f"{tags(x).get('craftctl:resource', '')}")
+    return out
 
 
 ID_FIELDS = {"vpcs": "VpcId", "subnets": "SubnetId", "internet_gateways": "InternetGatewayId",
@@ -256,6 +294,9 @@ def ids(ep, stack):
                 if kind == "instances" and x["State"]["Name"] == "terminated":
                     continue
                 out.append(x[field])
+        for v in of_stack(region.get("volumes", []), stack):
+            if tags(v).get("craftctl:resource") == "data":
+                out.append(v["VolumeId"])
     return out
 
 
@@ -266,6 +307,9 @@ def main():
             expect(ep, args[0], dict(a.split("=", 1) for a in args[1:]))
         elif cmd == "tagged":
             print(tagged(ep, args[0]))
+        elif cmd == "snapshots":
+            for line in snapshots(ep, args[0]):
+                print(line)
         elif cmd == "ids":
             print("\n".join(ids(ep, args[0])))
         elif cmd == "ncalls":

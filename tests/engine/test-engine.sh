@@ -115,7 +115,7 @@ inplace() {
   out=$(cc "$s" provision 2>&1)
   rc=$?
   m=$(mutations_since "$mark")
-  if [ $rc -eq 0 ] && [ -z "$m" ] && grep -q "0 created, 0 updated, 0 replaced, 15 kept" <<<"$out"; then
+  if [ $rc -eq 0 ] && [ -z "$m" ] && grep -q "0 created, 0 updated, 0 replaced, 17 kept" <<<"$out"; then
     ok "after $what, a second provision is a no-op"
   else
     bad "after $what, second provision: exit $rc, mutations '$m': $out"
@@ -165,7 +165,7 @@ stack_file alpha 10.20.0.0/16
 mark=$(ncalls)
 out=$(cc alpha provision 2>&1)
 rc=$?
-if [ $rc -eq 0 ] && grep -q "provision complete: 15 created" <<<"$out"; then
+if [ $rc -eq 0 ] && grep -q "provision complete: 17 created" <<<"$out"; then
   ok "cold provision succeeds"
 else
   bad "cold provision: exit $rc: $out"
@@ -213,7 +213,7 @@ mark=$(ncalls)
 out=$(cc alpha provision 2>&1)
 rc=$?
 m=$(mutations_since "$mark")
-if [ $rc -eq 0 ] && [ -z "$m" ] && grep -q "0 created, 0 updated, 0 replaced, 15 kept" <<<"$out"; then
+if [ $rc -eq 0 ] && [ -z "$m" ] && grep -q "0 created, 0 updated, 0 replaced, 17 kept" <<<"$out"; then
   ok "second provision makes zero changing calls"
 else
   bad "second provision: mutations '$m': $out"
@@ -326,9 +326,9 @@ mark=$(ncalls)
 cc alpha provision >/dev/null 2>&1
 rc=$?
 m=$(mutations_since "$mark" | tr ' ' '\n' | LC_ALL=C sort -u | tr '\n' ' ')
-if [ "$nupd" -eq 11 ] && [ $rc -eq 0 ] && [ "$m" = "CreateTags " ] &&
+if [ "$nupd" -eq 12 ] && [ $rc -eq 0 ] && [ "$m" = "CreateTags " ] &&
   r=$($check "$ep" expect alpha tag=team=web 2>&1); then
-  ok "a changed tag is an in-place update of all 11 tagged resources (CreateTags only)"
+  ok "a changed tag is an in-place update of all 12 tagged resources (CreateTags only)"
 else
   bad "tag update: $nupd updates planned, exit $rc, calls '$m': ${r:-} $out"
 fi
@@ -432,11 +432,38 @@ else
   bad "the stopped instance was replaced"
 fi
 
-# ---- replacement only with --replace
+# ---- a new instance type is applied in place: stop, modify, start
 sed -i 's/^tags:/instance: { type: t3.large }\ntags:/' "$tmp/alpha.yaml"
 out=$(cc alpha plan 2>&1)
-if grep -qE "^  replace +instance +server +i-[0-9a-f]+ .*type t3.medium -> t3.large" <<<"$out"; then
-  ok "plan shows the instance replacement and why"
+if grep -qE "^  update +instance +server +i-[0-9a-f]+ .*type t3.medium -> t3.large in place" <<<"$out" &&
+  grep -qE "^  keep +data_attachment" <<<"$out"; then
+  ok "plan shows the type change as an in-place update"
+else
+  bad "plan type change: $out"
+fi
+before=$($check "$ep" instance alpha InstanceId)
+vol_before=$($check "$ep" ids alpha | grep '^vol-')
+mark=$(ncalls)
+out=$(cc alpha provision 2>&1)
+rc=$?
+m=$(mutations_since "$mark")
+after=$($check "$ep" instance alpha InstanceId)
+if [ $rc -eq 0 ] && [ "$before" = "$after" ] && [ "$m" = "StopInstances ModifyInstanceAttribute StartInstances" ] &&
+  r=$($check "$ep" expect alpha type=t3.large 2>&1); then
+  ok "the type changes in place: $m; same instance, data volume still attached"
+else
+  bad "type change: exit $rc, $before -> $after, calls '$m': $out ${r:-}"
+fi
+sed -i '/^instance: { type: t3.large }$/d' "$tmp/alpha.yaml"
+cc alpha provision >/dev/null 2>&1
+
+# ---- replacement only with --replace; the data volume moves to the new instance
+sed -i 's/^tags:/instance: { image: ubuntu-22.04 }\ntags:/' "$tmp/alpha.yaml"
+out=$(cc alpha plan 2>&1)
+if grep -qE "^  replace +instance +server +i-[0-9a-f]+ .*image ubuntu-24.04 -> ubuntu-22.04" <<<"$out" &&
+  grep -qE "^  create +data_attachment +data .*the data is kept" <<<"$out" &&
+  grep -qE "^  keep +data_volume" <<<"$out"; then
+  ok "plan shows the instance replacement, why, and that the data volume is kept"
 else
   bad "plan replace: $out"
 fi
@@ -453,12 +480,14 @@ old_ip=$($check "$ep" instance alpha PublicIpAddress)
 out=$(cc alpha provision --replace 2>&1)
 rc=$?
 new_ip=$($check "$ep" instance alpha PublicIpAddress)
-if [ $rc -eq 0 ] && r=$($check "$ep" expect alpha type=t3.large 2>&1) && [ "$old_ip" = "$new_ip" ]; then
-  ok "provision --replace replaces the instance; the elastic ip stays ($new_ip)"
+vol_after=$($check "$ep" ids alpha | grep '^vol-')
+if [ $rc -eq 0 ] && r=$($check "$ep" expect alpha image=22.04 2>&1) && [ "$old_ip" = "$new_ip" ] &&
+  [ -n "$vol_before" ] && [ "$vol_before" = "$vol_after" ]; then
+  ok "provision --replace replaces the instance; the elastic ip ($new_ip) and data volume ($vol_after) stay"
 else
-  bad "replace: exit $rc, ip $old_ip -> $new_ip: $out $r"
+  bad "replace: exit $rc, ip $old_ip -> $new_ip, volume $vol_before -> $vol_after: $out ${r:-}"
 fi
-sed -i '/^instance: { type: t3.large }$/d' "$tmp/alpha.yaml"
+sed -i '/^instance: { image: ubuntu-22.04 }$/d' "$tmp/alpha.yaml"
 cc alpha provision --replace >/dev/null 2>&1
 
 # ---- a new VPC block replaces everything inside the VPC (with --replace)
@@ -621,12 +650,35 @@ if [ $rc -eq 2 ] && grep -q -- "--yes" <<<"$out" && [ "$($check "$ep" tagged alp
 else
   bad "destroy without --yes: exit $rc: $out"
 fi
+# ---- the data volume: grows in place, never shrinks
+sed -i 's/^instance: { root_volume: { size_gb: 40, type: gp2 } }$/instance: { root_volume: { size_gb: 40, type: gp2 }, data_volume: { size_gb: 40 } }/' "$tmp/alpha.yaml"
+mark=$(ncalls)
+out=$(cc alpha provision 2>&1)
+rc=$?
+m=$(mutations_since "$mark")
+if [ $rc -eq 0 ] && [ "$m" = "ModifyVolume" ] && r=$($check "$ep" expect alpha size=40 voltype=gp2 data=40 2>&1); then
+  ok "a bigger data volume grows in place (ModifyVolume only)"
+else
+  bad "data volume growth: exit $rc, calls '$m': $out ${r:-}"
+fi
+sed -i 's/data_volume: { size_gb: 40 }/data_volume: { size_gb: 20 }/' "$tmp/alpha.yaml"
+mark=$(ncalls)
+out=$(cc alpha provision 2>&1)
+rc=$?
+m=$(mutations_since "$mark")
+if [ $rc -eq 2 ] && [ -z "$m" ] && grep -q "cannot shrink" <<<"$out"; then
+  ok "a smaller data volume is refused (exit 2, no change)"
+else
+  bad "data volume shrink: exit $rc, calls '$m': $out"
+fi
+sed -i 's/data_volume: { size_gb: 20 }/data_volume: { size_gb: 40 }/' "$tmp/alpha.yaml"
+
 # on a terminal, destroy asks; anything but "yes" changes nothing
 mark=$(ncalls)
 out=$(printf 'no\n' | script -qec "$bin --endpoint-url $ep -c $tmp/alpha.yaml destroy" /dev/null 2>&1)
 rc=$?
 m=$(mutations_since "$mark")
-if [ $rc -eq 2 ] && [ -z "$m" ] && grep -q "destroy 11 resources of stack 'alpha'? type 'yes' to confirm" <<<"$out" &&
+if [ $rc -eq 2 ] && [ -z "$m" ] && grep -q "destroy 12 resources of stack 'alpha'? type 'yes' to confirm" <<<"$out" &&
   grep -q "destroy cancelled" <<<"$out"; then
   ok "on a terminal destroy asks, and 'no' changes nothing (exit 2)"
 else
@@ -638,6 +690,14 @@ if [ $rc -eq 0 ] && [ "$($check "$ep" tagged alpha)" = 0 ] && r=$($check "$ep" e
   ok "destroying one stack leaves nothing of it and the other intact"
 else
   bad "destroy alpha: exit $rc: $out $r"
+fi
+snaps=$($check "$ep" snapshots alpha)
+if [ "$(wc -l <<<"$snaps")" = 1 ] && grep -q " final-snapshot$" <<<"$snaps" &&
+  grep -qE "final snapshot snap-[0-9a-f]+ kept \(40 GiB volume: at most \\\$2.00 a month" <<<"$out" &&
+  grep -q "^kept: snap-" <<<"$out"; then
+  ok "destroy keeps exactly one final snapshot of the data volume, named with its cost: ${snaps%% *}"
+else
+  bad "final snapshot: '$snaps': $out"
 fi
 if [ ! -e "$HOME/.config/craftctl/alpha/id_ed25519" ] && [ ! -e "$XDG_STATE_HOME/craftctl/alpha.json" ]; then
   ok "destroy removes the generated key and the state cache"
@@ -653,8 +713,13 @@ if [ $rc -eq 0 ] && [ -z "$m" ] && grep -q "nothing to destroy" <<<"$out"; then
 else
   bad "second destroy: exit $rc, mutations '$m': $out"
 fi
-cc beta destroy --yes >/dev/null 2>&1
-if [ "$($check "$ep" tagged beta)" = 0 ]; then ok "second stack destroyed"; else bad "beta leftovers"; fi
+out=$(cc beta destroy --yes --skip-final-snapshot 2>&1)
+if [ "$($check "$ep" tagged beta)" = 0 ] && [ -z "$($check "$ep" snapshots beta)" ] &&
+  ! grep -q "snapshot" <<<"$out"; then
+  ok "second stack destroyed; --skip-final-snapshot keeps no snapshot"
+else
+  bad "beta leftovers: $($check "$ep" snapshots beta) $out"
+fi
 
 # ---- convergence under throttling, faults and eventual consistency
 start_sim --latency-ms 2 --throttle-rate 0.2 --fault-rate 0.05 --consistency-delay-ms 2000 --seed 11 \

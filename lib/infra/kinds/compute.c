@@ -459,6 +459,9 @@ static void parse_instances(struct found *f, xmlNodePtr root)
 				if (dev && rootdev && strcmp(dev, rootdev) == 0)
 					COPY(h->root_volume,
 					     craft_xml_path_text(b, "ebs/volumeId"));
+				if (dev && strcmp(dev, CRAFT_DATA_DEVICE) == 0)
+					COPY(h->data_volume,
+					     craft_xml_path_text(b, "ebs/volumeId"));
 			}
 			/* as wanted until DescribeVolumes says otherwise */
 			h->root_size = f->in->cfg->root_size_gb;
