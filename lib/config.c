@@ -337,7 +337,8 @@ static craft_code walk_field(struct walk *w, const struct field *f, const yaml_n
 	case T_SECTION:
 		if (is_null(v))
 			return CRAFT_OK;
-		if (f->special && strcmp(f->special, "switch") == 0 && v->type == YAML_SCALAR_NODE) {
+		if (f->special && strcmp(f->special, "switch") == 0 &&
+		    v->type == YAML_SCALAR_NODE) {
 			/* a section that can be turned off: `key: false` (or true: the defaults) */
 			const char *s = (const char *)v->data.scalar.value;
 			int *on = (int *)((char *)w->cfg + f->off);

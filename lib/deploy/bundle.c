@@ -672,8 +672,8 @@ craft_code craft_bundle_create(const char *compose_path, const struct craft_bund
 		if (!rc)
 			rc = add_one(a, dir, files.path[i], info, err);
 	}
-	vols = (struct craft_bundle_extra){ ".craftctl-volumes",
-		                            files.volumes ? files.volumes : "", 0644 };
+	vols = (struct craft_bundle_extra){ ".craftctl-volumes", files.volumes ? files.volumes : "",
+		                            0644 };
 	for (size_t i = 0; !rc && i <= nextra; i++) {
 		const struct craft_bundle_extra *x = i < nextra ? &extra[i] : &vols;
 		struct archive_entry *e = archive_entry_new();

@@ -312,7 +312,6 @@ craft_code craft_deploy_release_id(const char *dir, time_t now, char *out, size_
 	return CRAFT_OK;
 }
 
-
 static int valid_name(const char *k)
 {
 	if (!k || !(isalpha((unsigned char)*k) || *k == '_'))
@@ -519,11 +518,11 @@ craft_code craft_deploy_run(const struct craft_ssh_target *t, const struct craft
 	if (rc)
 		goto done;
 	if (!o->skip_install) {
-		rc = dep_run_template(&x, "cloud-init", "wait-cloud-init.sh", NULL, NULL, NULL, NULL,
-		                  err);
+		rc = dep_run_template(&x, "cloud-init", "wait-cloud-init.sh", NULL, NULL, NULL,
+		                      NULL, err);
 		if (!rc)
-			rc = dep_run_template(&x, "docker", "install-docker.sh", NULL, NULL, NULL, NULL,
-			                  err);
+			rc = dep_run_template(&x, "docker", "install-docker.sh", NULL, NULL, NULL,
+			                      NULL, err);
 		if (rc)
 			goto done;
 	}

@@ -60,8 +60,8 @@ struct craft_deploy_opts {
 	int step_timeout_s;      /* any one remote step; 0 = 1800 */
 	int lock_timeout_s;      /* a lock this old may be broken by force_unlock; 0 = 1800 */
 	int force_unlock;
-	int rollback;     /* re-activate the release before the current one */
-	int skip_install; /* skip cloud-init wait and Docker install (ssh/logs, tests) */
+	int rollback;            /* re-activate the release before the current one */
+	int skip_install;        /* skip cloud-init wait and Docker install (ssh/logs, tests) */
 	const char *data_volume; /* the stack's data volume id (provisioned hosts), or NULL */
 	const char *data_device; /* where it is attached (EBS device name), NULL = /dev/sdf */
 };

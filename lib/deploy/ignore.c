@@ -180,4 +180,3 @@ int craft_ignore_has_negation(const struct craft_ignore *ig)
 			return 1;
 	return 0;
 }
-

@@ -10,7 +10,7 @@
 #include "deploy/deploy.h"
 
 #define STEPS_SCRIPT "deploy-steps.sh"
-#define MAX_VARS 24
+#define MAX_VARS     24
 
 /* One deploy run: the connection, the options, and what the host said. */
 struct run {

@@ -47,7 +47,7 @@ void dep_linesink_write(void *ud, int is_stderr, const char *data, size_t len)
 }
 
 void dep_linesink_init(struct linesink *ls, const struct craft_reporter *r, const char *phase,
-                          struct craft_buf *capture)
+                       struct craft_buf *capture)
 {
 	memset(ls, 0, sizeof(*ls));
 	ls->r = r;
@@ -127,9 +127,8 @@ craft_code craft_deploy_command(struct craft_buf *out, int use_sudo, const char 
 	return rc ? craft_err_set(err, rc, "the remote command is too large") : CRAFT_OK;
 }
 
-
 size_t dep_common_vars(struct run *x, struct craft_deploy_kv *v, const char *step,
-                          const char *release)
+                       const char *release)
 {
 	size_t n = 0;
 
@@ -158,8 +157,8 @@ size_t dep_common_vars(struct run *x, struct craft_deploy_kv *v, const char *ste
  * error line; a broken connection stays CRAFT_ESSH.
  */
 craft_code dep_run_template(struct run *x, const char *phase, const char *tmpl, const char *step,
-                               const char *release, struct craft_buf *capture, int *exit_status,
-                               struct craft_err *err)
+                            const char *release, struct craft_buf *capture, int *exit_status,
+                            struct craft_err *err)
 {
 	struct craft_deploy_kv vars[MAX_VARS];
 	size_t nvars = dep_common_vars(x, vars, step ? step : phase, release);
@@ -193,12 +192,12 @@ craft_code dep_run_template(struct run *x, const char *phase, const char *tmpl, 
 		                   phase, x->t->host, status, ls.last_err[0] ? ": " : "",
 		                   ls.last_err);
 	dep_phase_end(x, phase, start,
-	          rc == CRAFT_OK && (status == 0 || exit_status) ? CRAFT_OK : CRAFT_EDEPLOY);
+	              rc == CRAFT_OK && (status == 0 || exit_status) ? CRAFT_OK : CRAFT_EDEPLOY);
 	return rc;
 }
 
 craft_code dep_run_step(struct run *x, const char *phase, const char *step, const char *release,
-                           struct craft_err *err)
+                        struct craft_err *err)
 {
 	return dep_run_template(x, phase, STEPS_SCRIPT, step, release, NULL, NULL, err);
 }

@@ -449,7 +449,8 @@ static void instance(struct out *o)
 		} else {
 			const struct craft_props *vp = props(o, v);
 
-			put(o, "<br/>data volume %d GiB ", vp->size_gb ? vp->size_gb : v->want.size_gb);
+			put(o, "<br/>data volume %d GiB ",
+			    vp->size_gb ? vp->size_gb : v->want.size_gb);
 			html(o, vp->vol_type[0] ? vp->vol_type : v->want.vol_type);
 			put(o, ", encrypted, kept on replacement");
 			if (o->in->live && v->found) {

@@ -43,7 +43,7 @@ struct craft_infra_opts {
 	int replace;                         /* provision: apply replacements */
 	const char *checkip_url;             /* NULL: CRAFTCTL_CHECKIP_URL, else the default */
 	const volatile sig_atomic_t *cancel; /* set by a signal handler: stop, CRAFT_EINTR */
-	int no_checkip; /* discover only (diagram): no address lookup; my_cidr stays "" */
+	int no_checkip;          /* discover only (diagram): no address lookup; my_cidr stays "" */
 	int skip_final_snapshot; /* destroy: delete the data volume without a final snapshot */
 };
 

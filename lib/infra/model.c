@@ -48,9 +48,12 @@ static int add(struct craft_model *m, enum craft_kind kind, const char *name)
 
 static void dep(struct craft_model *m, int i, int on)
 {
-	struct craft_res *r = &m->res[i];
+	struct craft_res *r;
 
-	if (on >= 0 && r->ndep < CRAFT_MAX_DEPS)
+	if (i < 0 || on < 0)
+		return; /* the model is full: craft_model_build fails below */
+	r = &m->res[i];
+	if (r->ndep < CRAFT_MAX_DEPS)
 		r->dep[r->ndep++] = on;
 }
 
@@ -164,8 +167,11 @@ craft_code craft_model_build(struct craft_model *m, const struct craft_config *c
 	dep(m, i, igw); /* AWS refuses an address for a VPC without an attached gateway */
 	if (cfg->data_volume) {
 		int vol = add(m, CRAFT_K_VOLUME, "data");
-		struct craft_props *w = &m->res[vol].want;
+		struct craft_props *w;
 
+		if (vol < 0)
+			return craft_err_set(err, CRAFT_EINTERNAL, "too many resources");
+		w = &m->res[vol].want;
 		dep(m, vol, pub[0]); /* in the instance's zone */
 		w->size_gb = cfg->data_size_gb;
 		snprintf(w->vol_type, sizeof(w->vol_type), "%s", cfg->data_type);
@@ -448,11 +454,12 @@ static void plan_one(struct craft_model *m, struct craft_res *r)
 			         "%d GiB: EBS volumes cannot shrink (keep %d or more)",
 			         w->size_gb, r->id, h->size_gb, h->size_gb);
 		if (zone[0] && h->az[0] && strcmp(zone, h->az) != 0 && !m->refusal[0])
-			snprintf(m->refusal, sizeof(m->refusal),
-			         "data volume %s is in %s but the instance's subnet is now in %s: a "
-			         "volume cannot change zone (move the data with a snapshot, or "
-			         "keep network.availability_zones and network.cidr as they were)",
-			         r->id, h->az, zone);
+			snprintf(
+			        m->refusal, sizeof(m->refusal),
+			        "data volume %s is in %s but the instance's subnet is now in %s: a "
+			        "volume cannot change zone (move the data with a snapshot, or "
+			        "keep network.availability_zones and network.cidr as they were)",
+			        r->id, h->az, zone);
 		if (h->size_gb < w->size_gb) {
 			escalate(r, CRAFT_A_UPDATE);
 			why(r, "grows %d -> %d GiB (in place, online)", h->size_gb, w->size_gb);
@@ -472,7 +479,8 @@ static void plan_one(struct craft_model *m, struct craft_res *r)
 		    strcmp(m->res[vol].have.instance_id, m->res[inst].id) != 0) {
 			r->action = CRAFT_A_CREATE;
 			if (m->res[vol].found && m->res[inst].action == CRAFT_A_REPLACE)
-				why(r, "the data volume moves to the new instance: the data is kept");
+				why(r,
+				    "the data volume moves to the new instance: the data is kept");
 		}
 		break;
 	}

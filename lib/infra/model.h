@@ -21,19 +21,19 @@
 #include "core/error.h"
 
 enum craft_kind {
-	CRAFT_K_IMAGE,     /* the AMI, resolved (not a resource: a lookup) */
-	CRAFT_K_VPC,       /* vpc */
-	CRAFT_K_IGW,       /* internet gateway, attached to the vpc */
-	CRAFT_K_SUBNET,    /* public-N and private-N */
-	CRAFT_K_RTB,       /* the public route table */
-	CRAFT_K_ROUTE,     /* 0.0.0.0/0 -> igw in the public table */
-	CRAFT_K_RTB_ASSOC, /* public table <-> public-N */
-	CRAFT_K_SG,        /* the instance's security group and its ingress rules */
-	CRAFT_K_KEY,       /* the imported key pair */
-	CRAFT_K_INSTANCE,  /* the server */
-	CRAFT_K_EIP,       /* the Elastic IP */
-	CRAFT_K_EIP_ASSOC, /* the Elastic IP on the instance */
-	CRAFT_K_VOLUME,    /* the data volume: kept across instances, never replaced */
+	CRAFT_K_IMAGE,         /* the AMI, resolved (not a resource: a lookup) */
+	CRAFT_K_VPC,           /* vpc */
+	CRAFT_K_IGW,           /* internet gateway, attached to the vpc */
+	CRAFT_K_SUBNET,        /* public-N and private-N */
+	CRAFT_K_RTB,           /* the public route table */
+	CRAFT_K_ROUTE,         /* 0.0.0.0/0 -> igw in the public table */
+	CRAFT_K_RTB_ASSOC,     /* public table <-> public-N */
+	CRAFT_K_SG,            /* the instance's security group and its ingress rules */
+	CRAFT_K_KEY,           /* the imported key pair */
+	CRAFT_K_INSTANCE,      /* the server */
+	CRAFT_K_EIP,           /* the Elastic IP */
+	CRAFT_K_EIP_ASSOC,     /* the Elastic IP on the instance */
+	CRAFT_K_VOLUME,        /* the data volume: kept across instances, never replaced */
 	CRAFT_K_VOLUME_ATTACH, /* the data volume on the instance */
 	CRAFT_K__COUNT
 };

@@ -273,7 +273,7 @@ EOF
   fi
   cc diagram >"$tmp/empty.dot" 2>"$tmp/err"
   rc=$?
-  if [ $rc -eq 0 ] && grep -qF "live: discovered in us-east-2, 0 of 11 resources exist" "$tmp/empty.dot" &&
+  if [ $rc -eq 0 ] && grep -qF "live: discovered in us-east-2, 0 of 12 resources exist" "$tmp/empty.dot" &&
     [ "$(grep -c '<i>not created</i>' "$tmp/empty.dot")" -eq 10 ]; then
     ok "live before provision: nothing exists, every resource drawn as not created"
   else
@@ -298,7 +298,7 @@ EOF
     else
       bad "live after provision: exit $rc vpc='$vpc' inst='$inst' addr='$addr' subnets missing:$missing $(cat "$tmp/err")"
     fi
-    has "$tmp/live.dot" "live title and zone names" "live: discovered in us-east-2, 11 of 11 resources exist" \
+    has "$tmp/live.dot" "live title and zone names" "live: discovered in us-east-2, 12 of 12 resources exist" \
       "availability zone 1</b> · us-east-2a" "availability zone 2</b> · us-east-2b"
     if [ "$(zone_counts "$tmp/live.dot")" = "2 2" ] && ! grep -qF "not created" "$tmp/live.dot" &&
       grep -qF '<td align="left">tcp 22</td><td align="left">127.0.0.1/32</td>' "$tmp/live.dot"; then
@@ -314,14 +314,14 @@ EOF
     # README's `craftctl destroy` (asks first): on a terminal, typing yes.
     out=$(printf 'yes\n' | script -qec "$bin --endpoint-url $ep -c $tmp/live.yaml destroy" /dev/null 2>&1)
     rc=$?
-    if [ $rc -eq 0 ] && grep -q "destroy 11 resources of stack 'diag'? type 'yes' to confirm" <<<"$out" &&
-      grep -q "destroy complete: 11 deleted" <<<"$out"; then
-      ok "destroy on a terminal asks, and 'yes' deletes all 11 resources"
+    if [ $rc -eq 0 ] && grep -q "destroy 12 resources of stack 'diag'? type 'yes' to confirm" <<<"$out" &&
+      grep -q "destroy complete: 12 deleted" <<<"$out"; then
+      ok "destroy on a terminal asks, and 'yes' deletes all 12 resources"
     else
       bad "interactive destroy: exit $rc: $out"
     fi
     cc diagram >"$tmp/gone.dot" 2>"$tmp/err"
-    if grep -qF "0 of 11 resources exist" "$tmp/gone.dot" && [ -n "$vpc" ] && ! grep -qF "$vpc" "$tmp/gone.dot"; then
+    if grep -qF "0 of 12 resources exist" "$tmp/gone.dot" && [ -n "$vpc" ] && ! grep -qF "$vpc" "$tmp/gone.dot"; then
       ok "live after destroy: nothing exists"
     else
       bad "live after destroy: $(grep -o 'live: [^<]*' "$tmp/gone.dot") $(cat "$tmp/err")"

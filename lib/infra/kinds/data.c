@@ -201,8 +201,8 @@ static int until_completed(struct op *o, xmlNodePtr root)
 
 static void delete_volume_step(struct op *o)
 {
-	struct step *s = eng_add_step(o, "DeleteVolume",
-	                              CF_MUTATING | CF_NOTFOUND_OK | CF_DEPVIOL_RETRY);
+	struct step *s =
+	        eng_add_step(o, "DeleteVolume", CF_MUTATING | CF_NOTFOUND_OK | CF_DEPVIOL_RETRY);
 
 	if (!s) {
 		eng_op_failf(o, CRAFT_EINTERNAL, "too many steps");

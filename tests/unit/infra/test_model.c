@@ -139,8 +139,7 @@ Test(model, instance_type_change_is_in_place)
 	snprintf(m.res[i].have.type, sizeof(m.res[i].have.type), "t3.small");
 	cr_assert_eq(craft_model_plan(&m), 1);
 	cr_assert_eq(m.res[i].action, CRAFT_A_UPDATE);
-	cr_assert(strstr(m.res[i].why, "type t3.small -> t3.medium in place"), "%s",
-	          m.res[i].why);
+	cr_assert(strstr(m.res[i].why, "type t3.small -> t3.medium in place"), "%s", m.res[i].why);
 	cr_assert_eq(action(CRAFT_K_EIP_ASSOC, "server"), CRAFT_A_KEEP);
 	cr_assert_eq(action(CRAFT_K_VOLUME_ATTACH, "data"), CRAFT_A_KEEP);
 	cr_assert_eq(action(CRAFT_K_IMAGE, "ami"), CRAFT_A_KEEP);
@@ -218,8 +217,8 @@ Test(model, no_data_volume_when_turned_off)
 	struct craft_err err;
 
 	craft_err_init(&err);
-	cr_assert_eq(craft_config_parse(&c2, "t.yaml", t, strlen(t), NULL, &err), CRAFT_OK,
-	             "%s", err.msg);
+	cr_assert_eq(craft_config_parse(&c2, "t.yaml", t, strlen(t), NULL, &err), CRAFT_OK, "%s",
+	             err.msg);
 	cr_assert_eq(c2->data_volume, 0);
 	memset(&m2, 0, sizeof(m2));
 	cr_assert_eq(craft_model_build(&m2, c2, &err), CRAFT_OK);
