@@ -127,6 +127,23 @@ printf '{"Name": "x.example.com"}' >"$tmp/noref.json"
 expect "a missing required member is a usage error" 2 "CallerReference" \
   sim "$bin" api route53 CreateHostedZone --body "$tmp/noref.json" --endpoint-url "$SIM"
 
+echo "== ecr (JSON 1.1: X-Amz-Target, the body as given)"
+printf '{"repositoryName": "api-web", "imageTagMutability": "IMMUTABLE"}' >"$tmp/repo.json"
+expect "api ecr CreateRepository --body FILE" 0 \
+  '^\{"repository": \{.*"repositoryName": "api-web".*"imageTagMutability": "IMMUTABLE"' \
+  sim "$bin" api ecr CreateRepository --body "$tmp/repo.json" --endpoint-url "$SIM"
+expect "api ecr DescribeRepositories (no --body: {})" 0 '"repositoryName": "api-web"' \
+  sim "$bin" api ecr DescribeRepositories --endpoint-url "$SIM"
+expect "AWS_ENDPOINT_URL_ECR alone sends ecr there" 0 '"repositoryName": "api-web"' \
+  sim AWS_ENDPOINT_URL_ECR="$SIM" AWS_ENDPOINT_URL=http://127.0.0.1:1 "$bin" api ecr DescribeRepositories
+printf '{"repositoryNames": ["nope"]}' >"$tmp/norepo.json"
+expect "a JSON error: __type and message, the request id from x-amzn-RequestId, exit 1" 1 \
+  "^craftctl: RepositoryNotFoundException: The repository with name 'nope' does not exist in the registry with id '[0-9]{12}' \\(request id [0-9a-f-]+\\)$" \
+  sim "$bin" api ecr DescribeRepositories --body "$tmp/norepo.json" --endpoint-url "$SIM"
+printf '{"repositoryName": "api-web"}' >"$tmp/del.json"
+expect "api ecr DeleteRepository --body - (stdin)" 0 '"repositoryName": "api-web"' \
+  sim "$bin" api ecr DeleteRepository --body - --endpoint-url "$SIM" <"$tmp/del.json"
+
 echo "== usage errors"
 expect "an unknown service names the known ones" 2 \
   "unknown service 's3' \\(known: acm, application-autoscaling, cloudwatch, ec2, ecr, ecs, elbv2, iam, logs, rds, route53, secretsmanager, sns, sts\\)" \
