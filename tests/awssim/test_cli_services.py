@@ -74,3 +74,8 @@ class CliServicesTest(SimTest):
                              "get-login-password"], env=self.env, capture_output=True,
                             text=True, timeout=120, check=True).stdout.strip()
         self.assertGreater(len(pw), 20)
+
+    def test_elbv2(self):
+        r = self.aws("elbv2", "describe-load-balancers", "--names", "none", ok=False)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("LoadBalancerNotFound", r.stderr)

@@ -1,4 +1,4 @@
-"""Never a 500 beside EC2 either: IAM, Route 53 and ECR fed model-shaped junk
+"""Never a 500 beside EC2 either: IAM, Route 53, ECR and ELBv2 fed model-shaped junk
 through boto3 (its own validation off), with real names mixed in."""
 
 import json
@@ -13,6 +13,7 @@ from test_robustness import POOL, junk
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from awssimlib.ecr import Ecr  # noqa: E402
+from awssimlib.elbv2 import Elbv2  # noqa: E402
 from awssimlib.iam import Iam  # noqa: E402
 from awssimlib.route53 import Route53  # noqa: E402
 
@@ -45,7 +46,17 @@ class ServicesRobustnessTest(SimTest):
         saved = list(POOL)
         self.addCleanup(lambda: POOL.__setitem__(slice(None), saved))
         POOL[:] = pool
-        for service, cls in (("iam", Iam), ("route53", Route53), ("ecr", Ecr)):
+        vpc = self.vpc()
+        subs = [self.subnet(vpc, "10.20.0.0/24", "us-east-2a"),
+                self.subnet(vpc, "10.20.1.0/24", "us-east-2b")]
+        elb = self.sim.client("elbv2")
+        lb = elb.create_load_balancer(Name="web", Subnets=subs)["LoadBalancers"][0]
+        tg = elb.create_target_group(Name="web", Protocol="HTTP", Port=80,
+                                     VpcId=vpc)["TargetGroups"][0]
+        pool += [vpc, lb["LoadBalancerArn"], tg["TargetGroupArn"], "HTTP", "forward"] * 3
+        POOL[:] = pool
+        for service, cls in (("iam", Iam), ("route53", Route53), ("ecr", Ecr),
+                             ("elbv2", Elbv2)):
             client = self.sim.client(service, validate=False)
             model = client.meta.service_model
             for op in sorted(n[3:] for n in dir(cls) if n.startswith("op_")):

@@ -165,7 +165,10 @@ class _Decoder:
         if self.protocol == "ec2":
             base = key
         elif shape.serialization.get("flattened"):
-            base = key
+            # a flattened list's member name, if it has one, replaces the
+            # list's own last name component (botocore's QuerySerializer)
+            mname = shape.member.serialization.get("name")
+            base = ".".join(key.split(".")[:-1] + [mname]) if mname else key
         else:
             base = f"{key}.{shape.member.serialization.get('name', 'member')}"
         if key in self.params and self.params[key] == "" and base != key:

@@ -25,6 +25,7 @@ from botocore.awsrequest import HTTPHeaders
 from . import auth, checks, connect, protocol
 from .ec2 import Sim
 from .ecr import Ecr
+from .elbv2 import Elbv2
 from .hosts import log
 from .iam import Iam
 from .protocol import AwsError
@@ -116,8 +117,10 @@ class App:
         self.sim.iam = self.iam     # EC2's instance profile associations
         self.route53 = Route53(self.sim)
         self.ecr = Ecr(self.sim)
+        self.elbv2 = Elbv2(self.sim)
         # the services beside EC2 with state (/_awssim/reset, /_awssim/state/NAME)
-        self.extra = {"iam": self.iam, "route53": self.route53, "ecr": self.ecr}
+        self.extra = {"iam": self.iam, "route53": self.route53, "ecr": self.ecr,
+                      "elbv2": self.elbv2}
         self.services = Table([
             Service("ec2", self.sim, ("RequestLimitExceeded", 503),
                     ("InternalError", 500), "ec2"),
@@ -134,6 +137,8 @@ class App:
                     target_prefix="AmazonEC2ContainerRegistry_V20150921",
                     validation_error="ValidationException",
                     constraint_error="InvalidParameterException"),
+            Service("elbv2", self.elbv2, ("Throttling", 400), ("InternalFailure", 500),
+                    "query", signing="elasticloadbalancing"),
             Service("ec2-instance-connect", connect.InstanceConnect(self.sim),
                     ("ThrottlingException", 400), ("ServiceException", 500), "json",
                     target_prefix="AWSEC2InstanceConnectService",

@@ -3,8 +3,10 @@
 Every service answers on the one port, routed the way a client addresses
 AWS: JSON services by `X-Amz-Target`'s prefix, REST services by the
 credential scope's service name (or, unsigned, by their path), Query
-services by Action (EC2, STS and IAM have no action names in common), and
-what is left by the scope's service. Each entry says what the service
+services by the scope's service when it has the Action (EC2 and ELBv2 both
+have DescribeTags), else by the Action alone (an unsigned STS call, or a
+scope naming the wrong service, which the signature check then refuses as
+the Action's service would), and what is left by the scope's service. Each entry says what the service
 answers for throttling, internal faults and invalid input, since those
 differ per service on AWS.
 """
@@ -109,6 +111,10 @@ class Table:
                 action = CODECS["query"].params(req).get("Action")
             except protocol.AwsError:
                 action = None
+            # the scope's service first: ELBv2 and EC2 both have DescribeTags
+            if scoped is not None and scoped.protocol in ("ec2", "query") and \
+                    action in scoped.model.operation_names:
+                return scoped
             for svc in self.query:
                 if action in svc.model.operation_names:
                     return svc
