@@ -4,7 +4,7 @@
 Prints one line per test, then `N passed, N failed` and the number of AWS
 responses that botocore parsed; exits non-zero on any failure.
 Usage: run_tests.py [-j JOBS] [-k SUBSTRING] [module ...]
-Modules run in parallel processes (-j, default 4); each test class starts
+Modules run in parallel processes (-j, default 3); each test class starts
 its own simulators on free ports, so they do not interfere.
 """
 
@@ -102,10 +102,10 @@ def run_parallel(names, pattern, jobs):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("-k", default=None, help="only tests whose id contains this")
-    # Four lanes on two cores: the modules mostly wait (for instances to
+    # Three lanes on two cores: the modules mostly wait (for instances to
     # boot, states to change, the aws CLI's waiters), so more lanes finish
     # sooner; the longest module (test_clients' CLI run) bounds the total.
-    ap.add_argument("-j", type=int, default=4,
+    ap.add_argument("-j", type=int, default=3,
                     help="test modules run in parallel (each has its own simulators)")
     ap.add_argument("modules", nargs="*")
     args = ap.parse_args()
