@@ -79,3 +79,9 @@ class CliServicesTest(SimTest):
         r = self.aws("elbv2", "describe-load-balancers", "--names", "none", ok=False)
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("LoadBalancerNotFound", r.stderr)
+
+    def test_secretsmanager(self):
+        self.aws("secretsmanager", "create-secret", "--name", "cli/db",
+                 "--secret-string", "pw")
+        got = self.aws("secretsmanager", "get-secret-value", "--secret-id", "cli/db")
+        self.assertEqual(got["SecretString"], "pw")

@@ -1,5 +1,6 @@
-"""Never a 500 beside EC2 either: IAM, Route 53, ECR and ELBv2 fed model-shaped junk
-through boto3 (its own validation off), with real names mixed in."""
+"""Never a 500 beside EC2 either: IAM, Route 53, ECR, ELBv2 and Secrets
+Manager fed model-shaped junk through boto3 (its own validation off), with
+real names mixed in."""
 
 import json
 import os
@@ -16,6 +17,7 @@ from awssimlib.ecr import Ecr  # noqa: E402
 from awssimlib.elbv2 import Elbv2  # noqa: E402
 from awssimlib.iam import Iam  # noqa: E402
 from awssimlib.route53 import Route53  # noqa: E402
+from awssimlib.secrets import SecretsManager  # noqa: E402
 
 TRUST = json.dumps({"Version": "2012-10-17", "Statement": [{
     "Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
@@ -53,10 +55,11 @@ class ServicesRobustnessTest(SimTest):
         lb = elb.create_load_balancer(Name="web", Subnets=subs)["LoadBalancers"][0]
         tg = elb.create_target_group(Name="web", Protocol="HTTP", Port=80,
                                      VpcId=vpc)["TargetGroups"][0]
+        self.sim.client("secretsmanager").create_secret(Name="web", SecretString="pw")
         pool += [vpc, lb["LoadBalancerArn"], tg["TargetGroupArn"], "HTTP", "forward"] * 3
         POOL[:] = pool
         for service, cls in (("iam", Iam), ("route53", Route53), ("ecr", Ecr),
-                             ("elbv2", Elbv2)):
+                             ("elbv2", Elbv2), ("secretsmanager", SecretsManager)):
             client = self.sim.client(service, validate=False)
             model = client.meta.service_model
             for op in sorted(n[3:] for n in dir(cls) if n.startswith("op_")):

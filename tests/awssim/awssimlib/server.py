@@ -30,6 +30,7 @@ from .hosts import log
 from .iam import Iam
 from .protocol import AwsError
 from .route53 import Route53
+from .secrets import SecretsManager
 from .services import Service, Table
 from .sts import Sts
 
@@ -118,9 +119,10 @@ class App:
         self.route53 = Route53(self.sim)
         self.ecr = Ecr(self.sim)
         self.elbv2 = Elbv2(self.sim)
+        self.secrets = SecretsManager(self.sim)
         # the services beside EC2 with state (/_awssim/reset, /_awssim/state/NAME)
         self.extra = {"iam": self.iam, "route53": self.route53, "ecr": self.ecr,
-                      "elbv2": self.elbv2}
+                      "elbv2": self.elbv2, "secretsmanager": self.secrets}
         self.services = Table([
             Service("ec2", self.sim, ("RequestLimitExceeded", 503),
                     ("InternalError", 500), "ec2"),
@@ -139,6 +141,9 @@ class App:
                     constraint_error="InvalidParameterException"),
             Service("elbv2", self.elbv2, ("Throttling", 400), ("InternalFailure", 500),
                     "query", signing="elasticloadbalancing"),
+            Service("secretsmanager", self.secrets, ("ThrottlingException", 400),
+                    ("InternalServiceError", 500), "json", target_prefix="secretsmanager",
+                    validation_error="ValidationException"),
             Service("ec2-instance-connect", connect.InstanceConnect(self.sim),
                     ("ThrottlingException", 400), ("ServiceException", 500), "json",
                     target_prefix="AWSEC2InstanceConnectService",
