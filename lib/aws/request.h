@@ -22,7 +22,9 @@
  *   - null is refused, as botocore's validator refuses None.
  * A top-level idempotency-token member (ClientToken, clientToken, ...)
  * that is absent is filled with a fresh UUID, as botocore does; tests
- * inject their own generator through craft_aws_ser_opts.
+ * inject their own generator through craft_aws_ser_opts. Route 53 ids may
+ * be given as its answers spell them ("/hostedzone/Z1" for "Z1"), as
+ * botocore's fix_route53_ids allows. The caller's tree is never changed.
  *
  * Before anything is written the parameters are checked against the
  * operation's input shape: an unknown member, a missing required one, a

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 import botocore.session
 from botocore.awsrequest import AWSRequest, prepare_request_dict
+from botocore.handlers import fix_route53_ids
 from botocore.serialize import create_serializer
 
 TOKEN = "00000000-0000-4000-8000-000000000000"
@@ -85,7 +86,9 @@ CASES = [
     ("rest-xml query string", "route53", "ListResourceRecordSets",
      {"HostedZoneId": "Z1", "StartRecordName": "a b.example.com", "StartRecordType": "TXT",
       "MaxItems": "10"}),
-    ("rest-xml a label with a slash", "route53", "GetChange", {"Id": "C1/x y"}),
+    ("rest-xml a label with a slash in a non-id member", "route53", "ListResourceRecordSets",
+     {"HostedZoneId": "Z1", "StartRecordIdentifier": "a/b c"}),
+    ("rest-xml an id as Route 53 answers spell it", "route53", "GetChange", {"Id": "/change/C1"}),
     ("rest-xml a body without a payload member", "route53", "CreateHostedZone",
      {"Name": "example.com", "CallerReference": "ref-1",
       "HostedZoneConfig": {"Comment": "", "PrivateZone": False}}),
@@ -131,6 +134,8 @@ def case(session, name, svc, opname, params):
     for mname, mem in (op.input_shape.members.items() if op.input_shape else []):
         if mem.metadata.get("idempotencyToken") and mname not in py:
             py[mname] = TOKEN
+    if svc == "route53":
+        fix_route53_ids(py, op)  # a before-parameter-build handler of botocore's client
     rd = create_serializer(model.protocol, include_validation=True).serialize_to_request(py, op)
     prepare_request_dict(rd, endpoint_url="https://example.amazonaws.com")
     body = AWSRequest(method=rd["method"], url=rd["url"], data=rd["body"]).body or b""

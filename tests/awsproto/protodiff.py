@@ -9,7 +9,8 @@ models (lib/aws/models/ and tests/awsproto/models/, as tools/awsmodel.py
 --list says), across all five protocols, from botocore's own models:
 nested structures, lists (empty too), maps, enums, timestamps as text and as
 epoch seconds, blobs, Unicode and reserved characters, absent idempotency
-tokens, with and without a session token. The C driver serializes and signs
+tokens, Route 53 ids as its answers spell them ("/hostedzone/Z1"), with and
+without a session token. The C driver serializes and signs
 each; botocore serializes each (botocore.serialize, with its validator) and
 signs it (botocore.auth.SigV4Auth) for the same credentials and instant.
 
@@ -39,9 +40,11 @@ import botocore.session
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest, prepare_request_dict
 from botocore.credentials import Credentials
+from botocore.handlers import fix_route53_ids
 from botocore.serialize import create_serializer
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ROUTE53_IDS = ("ResourceId", "DelegationSetId", "ChangeId")
 REGIONS = ["us-east-1", "us-east-2", "eu-west-1", "ap-southeast-2", "eu-central-1"]
 UNICODE = ["é", "ü", "ß", "日本語", "Ωμέγα", "😀", "\u00a0", "ﬁ", "עברית"]
 RESERVED = "!#$&'()*+,/:;=?@[]% \"<>\\^`{|}~-_."
@@ -172,6 +175,12 @@ def make(rng, i, session, ops):
     op = model.operation_model(opname)
     g = Gen(rng, model.protocol)
     py, js = g.value(op.input_shape, 0) if op.input_shape else ({}, {})
+    if svc == "route53":
+        # ids as Route 53's answers spell them, which botocore's
+        # fix_route53_ids (and craftctl) cut to their last part
+        for name, mem in op.input_shape.members.items():
+            if mem.name in ROUTE53_IDS and name in py and rng.random() < 0.5:
+                py[name] = js[name] = rng.choice(["/hostedzone/", "/change/", "x/"]) + py[name]
     region = rng.choice(REGIONS)
     prefix = model.metadata["endpointPrefix"]
     host = f"{prefix}.{region}.amazonaws.com" if rng.random() < 0.8 else \
@@ -195,6 +204,8 @@ def botocore_side(session, req, py, c_body):
         for name, mem in op.input_shape.members.items():
             if mem.metadata.get("idempotencyToken") and name not in py:
                 py[name] = "00000000-0000-4000-8000-%012d" % req["id"]
+    if req["service"] == "route53":
+        fix_route53_ids(py, op)  # a before-parameter-build handler of botocore's client
     rd = create_serializer(model.protocol, include_validation=True).serialize_to_request(py, op)
     prepare_request_dict(rd, endpoint_url="https://" + req["host"])
     r = AWSRequest(method=rd["method"], url=rd["url"], data=rd["body"], headers=rd["headers"])

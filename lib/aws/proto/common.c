@@ -262,31 +262,64 @@ static craft_code random_uuid(char out[64], void *ctx)
 	return CRAFT_OK;
 }
 
-/* A copy of params with the absent top-level idempotency tokens filled, as
- * botocore's generate_idempotent_uuid does; NULL in *copy when none is
- * missing. */
-static craft_code fill_tokens(const struct craft_aws_model *m, const struct craft_aws_shape *in,
-                              const cJSON *params, const struct craft_aws_ser_opts *opts,
-                              cJSON **copy)
+/* A copy of params made on the first change (params untouched). */
+static craft_code own(cJSON **copy, const cJSON *params)
+{
+	if (!*copy)
+		*copy = params ? cJSON_Duplicate(params, 1) : cJSON_CreateObject();
+	return *copy ? CRAFT_OK : CRAFT_ENOMEM;
+}
+
+/*
+ * What botocore's before-parameter-build handlers do, on a copy of params
+ * (NULL in *copy when nothing changed): absent top-level idempotency
+ * tokens are filled (generate_idempotent_uuid); and for Route 53, an id
+ * given as a previous answer spells it ("/hostedzone/Z1", "/change/C2")
+ * loses everything up to its last '/' (fix_route53_ids), so ids can be
+ * passed on as AWS returns them.
+ */
+static craft_code before_build(const struct craft_aws_model *m, const struct craft_aws_shape *in,
+                               const cJSON *params, const struct craft_aws_ser_opts *opts,
+                               cJSON **copy)
 {
 	craft_aws_token_fn fn = opts && opts->token ? opts->token : random_uuid;
+	int route53 = strcmp(m->name, "route53") == 0;
 
 	*copy = NULL;
 	if (params && !cJSON_IsObject(params))
 		return CRAFT_OK; /* the validator refuses it */
 	for (unsigned i = 0; i < in->count; i++) {
 		const struct craft_aws_member *mem = MEMBER(m, in, i);
+		const char *shape = SHAPE(m, mem)->name;
+		const cJSON *v =
+		        params ? cJSON_GetObjectItemCaseSensitive(params, mem->name) : NULL;
 		char token[64];
 		craft_code rc;
 
-		if (!(mem->flags & CRAFT_AWS_M_IDEMPOTENCY) ||
-		    (params && cJSON_GetObjectItemCaseSensitive(params, mem->name)))
-			continue;
-		if (!*copy) {
-			*copy = params ? cJSON_Duplicate(params, 1) : cJSON_CreateObject();
-			if (!*copy)
+		if (route53 && cJSON_IsString(v) && strchr(v->valuestring, '/') &&
+		    (strcmp(shape, "ResourceId") == 0 || strcmp(shape, "DelegationSetId") == 0 ||
+		     strcmp(shape, "ChangeId") == 0)) {
+			cJSON *mine;
+			char *last;
+
+			rc = own(copy, params);
+			mine = rc == CRAFT_OK ? cJSON_GetObjectItemCaseSensitive(*copy, mem->name)
+			                      : NULL;
+			if (!mine)
 				return CRAFT_ENOMEM;
+			last = strdup(strrchr(mine->valuestring, '/') + 1);
+			if (!last || !cJSON_SetValuestring(mine, last)) {
+				free(last);
+				return CRAFT_ENOMEM;
+			}
+			free(last);
+			continue;
 		}
+		if (!(mem->flags & CRAFT_AWS_M_IDEMPOTENCY) || v)
+			continue;
+		rc = own(copy, params);
+		if (rc != CRAFT_OK)
+			return rc;
 		token[0] = '\0';
 		rc = fn(token, opts ? opts->token_ctx : NULL);
 		if (rc != CRAFT_OK)
@@ -311,10 +344,10 @@ craft_code craft_aws_serialize(const struct craft_aws_model *m, const struct cra
 	if (op->input != CRAFT_AWS_NONE) {
 		const struct craft_aws_member *in = &m->members[op->input];
 
-		rc = fill_tokens(m, SHAPE(m, in), params, opts, &filled);
+		rc = before_build(m, SHAPE(m, in), params, opts, &filled);
 		if (rc != CRAFT_OK) {
 			cJSON_Delete(filled);
-			return craft_err_set(err, rc, "%s %s: cannot make an idempotency token: %s",
+			return craft_err_set(err, rc, "%s %s: cannot prepare the parameters: %s",
 			                     m->name, op->name, craft_code_name(rc));
 		}
 		if (filled)

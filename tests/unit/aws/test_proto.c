@@ -343,3 +343,21 @@ Test(proto, the_fixtures_are_botocore_s_current_output)
 	cr_assert_eq(system("/usr/bin/python3 tests/awsproto/fixtures.py --check >/dev/null"), 0,
 	             "tests/unit/aws/proto_cases.json is stale: run tests/awsproto/fixtures.py");
 }
+
+Test(proto, route53_ids_as_answers_spell_them)
+{
+	const struct craft_aws_model *m = model("route53");
+	cJSON *p = cJSON_Parse("{\"HostedZoneId\":\"/hostedzone/Z9\",\"MaxItems\":\"1\"}");
+	struct craft_aws_http_req req;
+	struct craft_err err;
+
+	craft_aws_http_req_init(&req);
+	cr_assert_eq(craft_aws_serialize(m, craft_aws_model_op(m, "ListResourceRecordSets"), p,
+	                                 NULL, &req, &err),
+	             CRAFT_OK, "%s", err.msg);
+	cr_assert_str_eq(craft_buf_str(&req.path), "/2013-04-01/hostedzone/Z9/rrset");
+	cr_assert_str_eq(cJSON_GetObjectItem(p, "HostedZoneId")->valuestring, "/hostedzone/Z9",
+	                 "the caller's parameters changed");
+	craft_aws_http_req_release(&req);
+	cJSON_Delete(p);
+}
