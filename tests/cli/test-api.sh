@@ -144,6 +144,40 @@ printf '{"repositoryName": "api-web"}' >"$tmp/del.json"
 expect "api ecr DeleteRepository --body - (stdin)" 0 '"repositoryName": "api-web"' \
   sim "$bin" api ecr DeleteRepository --body - --endpoint-url "$SIM" <"$tmp/del.json"
 
+echo "== what is signed, held against botocore (tests/cli/canonical.py)"
+# ours ARGS...: craftctl -vv api ARGS' canonical request without its header
+# values (host and date differ): method, URI, query, signed headers, payload hash.
+ours() {
+  sim AWS_SESSION_TOKEN=FQoGZXIvYXdzSESSIONexample AWS_MAX_ATTEMPTS=1 "$bin" -vv api "$@" --endpoint-url http://127.0.0.1:1 2>&1 |
+    "$py" -c '
+import sys
+text = sys.stdin.read().split("canonical request:\n", 1)[1]
+lines = text.split("\naws: ", 1)[0].split("\n")
+blank = lines.index("", 3)
+print("\n".join(lines[:3] + lines[blank + 1:]))'
+}
+printf '{"repositoryNames": ["web"]}' >"$tmp/canon-ecr.json"
+printf '{"HostedZoneId": "Z1", "StartRecordName": "www.x.com", "StartRecordType": "A"}' >"$tmp/canon-r53.json"
+# SERVICE|ACTION|craftctl's arguments|botocore's parameters
+while IFS='|' read -r svc op args params; do
+  # shellcheck disable=SC2086 # the arguments are words
+  mine=$(ours "$svc" "$op" $args)
+  theirs=$("$py" tests/cli/canonical.py "$svc" "$op" "$params" 2>&1)
+  if [ -n "$mine" ] && [ "$mine" = "$theirs" ]; then
+    ok "$svc $op: the same method, path, query, signed headers and payload as botocore"
+  else
+    bad "$svc $op: craftctl signs
+$mine
+botocore signs
+$theirs"
+  fi
+done <<EOF
+ecr|DescribeRepositories|--body $tmp/canon-ecr.json|$(cat "$tmp/canon-ecr.json")
+route53|ListResourceRecordSets|--body $tmp/canon-r53.json|$(cat "$tmp/canon-r53.json")
+iam|GetRole|RoleName=web|{"RoleName": "web"}
+ec2|DescribeVpcs|VpcId.1=vpc-1|{"VpcIds": ["vpc-1"]}
+EOF
+
 echo "== usage errors"
 expect "an unknown service names the known ones" 2 \
   "unknown service 's3' \\(known: acm, application-autoscaling, cloudwatch, ec2, ecr, ecs, elbv2, iam, logs, rds, route53, secretsmanager, sns, sts\\)" \
