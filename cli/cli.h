@@ -189,6 +189,11 @@ extern const struct cli_opt cmd_deploy_opts[];
 extern const struct cli_opt cmd_ssh_opts[];
 extern const struct cli_opt cmd_logs_opts[];
 extern const struct cli_opt cmd_destroy_opts[];
+int cmd_backup(struct cli_ctx *ctx);
+int cmd_backups(struct cli_ctx *ctx);
+int cmd_restore(struct cli_ctx *ctx);
+extern const struct cli_opt cmd_backup_opts[];
+extern const struct cli_opt cmd_restore_opts[];
 int cmd_up(struct cli_ctx *ctx);
 extern const struct cli_opt cmd_up_opts[];
 

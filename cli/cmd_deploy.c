@@ -61,6 +61,8 @@ int cli_deploy_run_ex(struct cli_ctx *ctx, const struct craft_ssh_target *t,
 	}
 	if (rc)
 		return cli_fail(ctx, &err);
+	if (o->data_swap == 1)
+		return 0; /* the first half of a restore: its command reports */
 	snprintf(total, sizeof(total), "%lld", res.total_ms);
 	fields[nf++] = (struct craft_field){ "release", res.release };
 	fields[nf++] = (struct craft_field){ "previous", res.previous };
@@ -77,8 +79,10 @@ int cli_deploy_run_ex(struct cli_ctx *ctx, const struct craft_ssh_target *t,
 		fields[nf++] = (struct craft_field){ names[i], vals[i] };
 	}
 	snprintf(summary, sizeof(summary), "%s complete: release %s serving at %s in %.1fs",
-	         o->rollback ? "rollback" : "deploy", res.release, res.url,
-	         (double)res.total_ms / 1000.0);
+	         o->data_swap  ? "restore"
+	         : o->rollback ? "rollback"
+	                       : "deploy",
+	         res.release, res.url, (double)res.total_ms / 1000.0);
 	craft_event_init(&ev, CRAFT_EV_RESULT, CRAFT_LEVEL_INFO);
 	ev.phase = "deploy";
 	ev.message = summary;
@@ -107,7 +111,11 @@ int cmd_deploy(struct cli_ctx *ctx)
 	tg.opts.force_unlock = cli_opt_count(ctx, "force-unlock") > 0;
 	tg.opts.health_timeout_s = health;
 	tg.opts.lock_timeout_s = lock;
-	rc = cli_deploy_run(ctx, &tg.ssh, &tg.opts);
+	rc = cli_backup_before_release(ctx, &tg);
+	if (!rc)
+		rc = cli_deploy_run(ctx, &tg.ssh, &tg.opts);
+	if (!rc && !tg.opts.rollback)
+		cli_after_release(ctx, &tg);
 	cli_target_release(&tg);
 	return rc;
 }

@@ -48,7 +48,11 @@ int cmd_up(struct cli_ctx *ctx)
 	extra[0] = (struct craft_field){ "instance_id", out.instance_id };
 	extra[1] = (struct craft_field){ "public_ip", out.address };
 	extra[2] = (struct craft_field){ "ssh", out.ssh };
-	rc = cli_deploy_run_ex(ctx, &tg.ssh, &tg.opts, extra, 3);
+	rc = cli_backup_before_release(ctx, &tg);
+	if (!rc)
+		rc = cli_deploy_run_ex(ctx, &tg.ssh, &tg.opts, extra, 3);
+	if (!rc)
+		cli_after_release(ctx, &tg);
 	cli_target_release(&tg);
 	return rc;
 }

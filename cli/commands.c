@@ -116,6 +116,29 @@ const struct cli_command cli_commands[] = {
 	  "output with its monthly cost, and kept) unless --skip-final-snapshot.\n"
 	  "Destroying a stack that has nothing left is a successful no-op.",
 	  cmd_destroy_opts },
+	{ "backup", cmd_backup, CLI_CMD_LOCK, "snapshot the stack's data volume now", "[--no-wait]",
+	  "Takes an EBS snapshot of the data volume, tagged with the stack (and kept\n"
+	  "apart from other stacks' and untagged snapshots), waits until it is complete,\n"
+	  "then deletes the stack's oldest backups beyond backups.keep (default 7; final\n"
+	  "snapshots are never deleted). The snapshot is crash-consistent: the volume at\n"
+	  "one instant, as after a power cut, which PostgreSQL recovers from its WAL.\n"
+	  "Every deploy of a new release takes one first (deploy.backup: before_release,\n"
+	  "the default; off to skip). Takes the stack's lock (exit 3 if held).",
+	  cmd_backup_opts },
+	{ "backups", cmd_backups, CLI_CMD_READONLY, "list the stack's backups and final snapshots",
+	  "",
+	  "One line per snapshot of the stack, newest first: id, time taken, size, state,\n"
+	  "why it was taken (manual, before-release, final-snapshot) and the release.",
+	  NULL },
+	{ "restore", cmd_restore, CLI_CMD_POSITIONAL | CLI_CMD_LOCK | CLI_CMD_KEY,
+	  "put a backup back: a new data volume from it, swapped in", "SNAPSHOT_ID|latest",
+	  "Makes a volume from the snapshot (one of this stack's: another stack's is\n"
+	  "refused, exit 2) in the data volume's zone, stops the stack on the instance\n"
+	  "and unmounts the disk, detaches the old volume (kept, tagged data-previous,\n"
+	  "until the next successful deploy deletes it), attaches the new one, starts the\n"
+	  "current release on it and health-checks it. Under the stack's lock (exit 3\n"
+	  "if held); stopped anywhere, a re-run of the same restore continues.",
+	  cmd_restore_opts },
 	{ "deploy", cmd_deploy, CLI_CMD_KEY,
 	  "deploy the stack to its instance, or to any SSH host with --host",
 	  "[--host H [--port N] [--user U] [-i FILE]] [--rollback] [--force-unlock]",

@@ -329,6 +329,7 @@ static int setup(struct cli_ctx *ctx, struct cli_target *tg, unsigned flags, str
 		tg->opts.data_volume = tg->inst.data_volume;
 		tg->opts.data_device = CRAFT_DATA_DEVICE;
 	}
+	tg->opts.data_root = craft_env_get("CRAFTCTL_REMOTE_DATA_ROOT");
 	tg->opts.docker_host = craft_env_get("CRAFTCTL_REMOTE_DOCKER_HOST");
 	return 0;
 }

@@ -69,6 +69,12 @@ int cli_target_setup_stack(struct cli_ctx *ctx, struct cli_target *tg, struct cl
                            const struct craft_infra_instance *inst);
 void cli_target_release(struct cli_target *tg);
 
+/* deploy.backup: before_release, for a stack's instance that has a data
+ * volume and a release: a snapshot first, then retention (cmd_backup.c).
+ * 0 or the exit status after printing why. */
+int cli_backup_before_release(struct cli_ctx *ctx, struct cli_target *tg);
+/* After a successful deploy: the volume a restore replaced is deleted. */
+void cli_after_release(struct cli_ctx *ctx, struct cli_target *tg);
 int cli_deploy_run(struct cli_ctx *ctx, const struct craft_ssh_target *t,
                    const struct craft_deploy_opts *o);
 /* The same, with extra fields for the result event (`up`: instance_id, ...). */

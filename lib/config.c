@@ -98,6 +98,8 @@ static craft_code config_defaults(struct craft_config *c, struct craft_err *err)
 	c->data_volume = 1;
 	c->data_size_gb = 20;
 	bad |= !(c->data_type = strdup("gp3"));
+	bad |= !(c->deploy_backup = strdup("before_release"));
+	c->backups_keep = 7;
 	bad |= !(c->ssh_user = strdup("ubuntu"));
 	c->ssh_port = 22;
 	bad |= set_list(c->ssh_from, &c->n_ssh_from, ssh_from, 1) != 0;
@@ -121,6 +123,7 @@ void craft_config_free(struct craft_config *c)
 	free(c->image);
 	free(c->root_type);
 	free(c->data_type);
+	free(c->deploy_backup);
 	free(c->ssh_user);
 	free(c->ssh_key);
 	free(c->compose_file);

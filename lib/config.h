@@ -50,6 +50,8 @@ struct craft_config {
 	int data_volume;     /* 1 (default): a separate, kept EBS volume for the stack's data */
 	int data_size_gb;    /* 1-16384, default 20 */
 	char *data_type;     /* gp3 (default), gp2, io1, io2, st1, sc1, standard */
+	char *deploy_backup; /* before_release (default) or off */
+	int backups_keep;    /* how many of the stack's backups to keep, 1-1000, default 7 */
 	char *ssh_user;
 	char *ssh_key;         /* private key path, ~ expanded; NULL until ensured when left out */
 	int ssh_key_generated; /* 1: left out, craftctl's own key for the stack */

@@ -6,13 +6,15 @@
 #
 #   CRAFT_DATA_VOLUME  the EBS volume id (vol-...)
 #   CRAFT_DATA_DEVICE  the device name it was attached as (/dev/sdf)
+#   CRAFT_DATA_ROOT    where stacks' data volumes are mounted (default
+#                      /var/lib/craftctl-data; tests use a directory of their own)
 #
 # 1. Find the disk: on Nitro instances an NVMe disk whose serial is the
 #    volume id (/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_vol...), on
 #    Xen the device name itself (/dev/sdf or /dev/xvdf). The AWS simulator
 #    of the tests stands a directory in for the disk ($AWSSIM_DEVICE_DIR/sdf,
-#    which follows the volume from instance to instance); it is used as the
-#    mounted file system.
+#    which follows the volume from instance to instance); it is bind-mounted
+#    where the disk would be.
 # 2. Format it only when it is blank: blkid must find no signature at all
 #    (no file system, no partition table). A disk with anything on it is
 #    never formatted.
@@ -38,7 +40,7 @@ device=${CRAFT_DATA_DEVICE:-/dev/sdf}
 short=${device#/dev/}
 shared=$CRAFT_ROOT/$CRAFT_STACK/shared
 release=$CRAFT_ROOT/$CRAFT_STACK/releases/$CRAFT_RELEASE
-mnt=/var/lib/craftctl-data/$CRAFT_STACK
+mnt=${CRAFT_DATA_ROOT:-/var/lib/craftctl-data}/$CRAFT_STACK
 
 die() {
 	echo "$*" >&2
@@ -78,7 +80,15 @@ kind=${disk%% *}
 path=${disk#* }
 
 if [ "$kind" = dir ]; then
-	mnt=$path
+	mkdir -p "$mnt"
+	# a mount left from another volume (before a restore) goes first
+	if mountpoint -q "$mnt" && [ "$(stat -c %d:%i "$mnt")" != "$(stat -c %d:%i "$path")" ]; then
+		umount "$mnt"
+	fi
+	if ! mountpoint -q "$mnt"; then
+		mount --bind "$path" "$mnt"
+		echo "mounted $CRAFT_DATA_VOLUME at $mnt"
+	fi
 	if [ ! -e "$mnt/.craftctl-data" ]; then
 		# the stand-in for a new file system: only on an empty directory
 		if [ -z "$(ls -A "$mnt")" ]; then
@@ -111,6 +121,9 @@ else
 		echo "UUID=$uuid $mnt $fstype defaults,nofail,x-systemd.device-timeout=30s 0 2" >>"$tmp"
 		chmod 644 "$tmp"
 		mv "$tmp" /etc/fstab
+	fi
+	if mountpoint -q "$mnt" && [ "$(findmnt -n -o UUID "$mnt" 2>/dev/null)" != "$uuid" ]; then
+		umount "$mnt" # another volume's file system (before a restore)
 	fi
 	if ! mountpoint -q "$mnt"; then
 		mount "$mnt"

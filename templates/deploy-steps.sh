@@ -14,6 +14,8 @@
 #   CRAFT_FORCE_UNLOCK    1 with --force-unlock
 #   CRAFT_HOLDER     who takes the lock (user@host pid)
 #   CRAFT_SERVICE, CRAFT_FOLLOW, CRAFT_TAIL   for the logs step
+#   CRAFT_DATA_VOLUME, CRAFT_DATA_DEVICE, CRAFT_DATA_ROOT   the data volume
+#                    (templates/data-volume.sh)
 #
 # Layout under $CRAFT_ROOT/$CRAFT_STACK:
 #   releases/<id>/   one release: the compose file and what it references,
@@ -335,6 +337,22 @@ step_logs() {
 	release_compose "$releases/$cur" logs "$@"
 }
 
+# Before the data volume is swapped (restore): the stack stopped, the disk
+# unmounted, so that it is detached clean.
+step_data_release() {
+	cur=$(current_release)
+	if [ -n "$cur" ]; then
+		release_compose "$releases/$cur" stop
+	fi
+	mnt=${CRAFT_DATA_ROOT:-/var/lib/craftctl-data}/$CRAFT_STACK
+	sync
+	if mountpoint -q "$mnt" 2>/dev/null; then
+		umount "$mnt"
+		echo "unmounted $mnt"
+	fi
+	echo "stack $CRAFT_STACK stopped; its data volume is released"
+}
+
 step_ps() {
 	cur=$(current_release)
 	[ -n "$cur" ] || die "stack $CRAFT_STACK has no current release on this host"
@@ -356,5 +374,6 @@ previous) step_previous ;;
 current) step_current ;;
 logs) step_logs ;;
 ps) step_ps ;;
+data-release) step_data_release ;;
 *) die "unknown step '$CRAFT_STEP'" ;;
 esac

@@ -119,6 +119,13 @@ static const char *check_data_type(const char *v)
 	return "an EBS volume type: gp3, gp2, io1, io2, st1, sc1 or standard";
 }
 
+static const char *check_backup_mode(const char *v)
+{
+	if (strcmp(v, "before_release") == 0 || strcmp(v, "off") == 0)
+		return NULL;
+	return "before_release (a snapshot of the data volume before each new release) or off";
+}
+
 static const char *check_user(const char *v)
 {
 	size_t n = strlen(v);
@@ -238,6 +245,12 @@ static const struct field deploy_fields[] = {
 	  CRAFT_CONFIG_MAX_MAP, NULL },
 	{ "secrets", T_STRLIST, OFF(secrets), OFF(n_secrets), NULL, check_varname, NULL, 0,
 	  CRAFT_CONFIG_MAX_LIST, NULL },
+	{ "backup", T_STR, OFF(deploy_backup), 0, NULL, check_backup_mode, NULL, 0, 0, NULL },
+	END,
+};
+
+static const struct field backups_fields[] = {
+	{ "keep", T_INT, OFF(backups_keep), 0, NULL, NULL, NULL, 1, 1000, NULL },
 	END,
 };
 
@@ -248,6 +261,7 @@ const struct field schema_root[] = {
 	{ "instance", T_SECTION, 0, 0, instance_fields, NULL, NULL, 0, 0, NULL },
 	{ "access", T_SECTION, 0, 0, access_fields, NULL, NULL, 0, 0, NULL },
 	{ "deploy", T_SECTION, 0, 0, deploy_fields, NULL, NULL, 0, 0, NULL },
+	{ "backups", T_SECTION, 0, 0, backups_fields, NULL, NULL, 0, 0, NULL },
 	{ "tags", T_MAP, OFF(tags), OFF(n_tags), NULL, check_tag_value, check_tag_key, 0, 40,
 	  NULL },
 	END,

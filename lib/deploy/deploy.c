@@ -277,6 +277,29 @@ static craft_code deploy_rollback(struct run *x, struct craft_err *err)
 	return do_rollback_to(x, target, x->res->previous, &cause, err);
 }
 
+/* restore: the stack stopped and the data volume released, or the current
+ * release started again on the new one */
+static craft_code deploy_data_swap(struct run *x, struct craft_err *err)
+{
+	const char *cur = x->res->previous;
+	int started = 0;
+	craft_code rc;
+
+	snprintf(x->res->release, sizeof(x->res->release), "%s", cur);
+	if (x->o->data_swap == 1)
+		return dep_run_step(x, "data-release", "data-release", cur[0] ? cur : NULL, err);
+	if (!cur[0])
+		return craft_err_set(
+		        err, CRAFT_EDEPLOY,
+		        "no current release on %s to start on the restored volume: run "
+		        "'craftctl deploy'",
+		        x->t->host);
+	rc = dep_run_template(x, "data", "data-volume.sh", NULL, cur, NULL, NULL, err);
+	if (!rc)
+		rc = start_release(x, "", cur, &started, err);
+	return rc;
+}
+
 /* ---- setup ---------------------------------------------------------------- */
 
 craft_code craft_deploy_release_id(const char *dir, time_t now, char *out, size_t outlen,
@@ -478,7 +501,7 @@ craft_code craft_deploy_run(const struct craft_ssh_target *t, const struct craft
 	         strchr(hhost, ':') ? "http://[%s]:%d%s" : "http://%s:%d%s", hhost,
 	         o->http_port > 0 ? o->http_port : 80, o->health_path ? o->health_path : "/");
 
-	if (!o->rollback) {
+	if (!o->rollback && !o->data_swap) {
 		if (o->release_id) {
 			snprintf(release, sizeof(release), "%s", o->release_id);
 		} else {
@@ -529,14 +552,20 @@ craft_code craft_deploy_run(const struct craft_ssh_target *t, const struct craft
 	rc = dep_run_template(&x, "init", STEPS_SCRIPT, "init", release, NULL, NULL, err);
 	if (rc)
 		goto done;
-	rc = take_lock(&x, release[0] ? release : "rollback", &lock, err);
+	rc = take_lock(&x,
+	               release[0]     ? release
+	               : o->data_swap ? "restore"
+	                              : "rollback",
+	               &lock, err);
 	if (rc)
 		goto done;
 	rc = dep_run_template(&x, "current", STEPS_SCRIPT, "current", NULL, &cur, NULL, err);
 	if (rc)
 		goto done;
 	dep_captured(&cur, "CURRENT", res->previous, sizeof(res->previous));
-	if (o->rollback)
+	if (o->data_swap)
+		rc = deploy_data_swap(&x, err);
+	else if (o->rollback)
 		rc = deploy_rollback(&x, err);
 	else
 		rc = deploy_new(&x, bundle, release, err);

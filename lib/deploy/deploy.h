@@ -64,6 +64,11 @@ struct craft_deploy_opts {
 	int skip_install;        /* skip cloud-init wait and Docker install (ssh/logs, tests) */
 	const char *data_volume; /* the stack's data volume id (provisioned hosts), or NULL */
 	const char *data_device; /* where it is attached (EBS device name), NULL = /dev/sdf */
+	const char *data_root;   /* where data volumes are mounted, NULL = /var/lib/craftctl-data */
+	/* restore: 1 stops the stack and releases the data volume (nothing is
+	 * uploaded); 2 starts the current release again on the new data volume
+	 * and health-checks it */
+	int data_swap;
 };
 
 #define CRAFT_DEPLOY_MAX_STEPS 32

@@ -148,6 +148,8 @@ size_t dep_common_vars(struct run *x, struct craft_deploy_kv *v, const char *ste
 		                           x->o->data_volume ? x->o->data_volume : "" };
 	v[n++] = (struct craft_deploy_kv){ "CRAFT_DATA_DEVICE",
 		                           x->o->data_device ? x->o->data_device : "/dev/sdf" };
+	v[n++] = (struct craft_deploy_kv){ "CRAFT_DATA_ROOT",
+		                           x->o->data_root ? x->o->data_root : "" };
 	return n;
 }
 

@@ -203,6 +203,7 @@ env_start() {
   sshd_start
   dockerd_start
   export CRAFTCTL_REMOTE_ROOT=$ENV_TMP/remote
+  export CRAFTCTL_REMOTE_DATA_ROOT=$ENV_TMP/data
   export CRAFTCTL_REMOTE_DOCKER_HOST=$DOCKER_HOST
 }
 

@@ -28,6 +28,8 @@ ENV_TMP=$(mktemp -d /tmp/craftctl-deploy.XXXXXX)
 chmod 755 "$ENV_TMP"
 dockerd_start || give_up "cannot start dockerd"
 export CRAFTCTL_REMOTE_ROOT=$ENV_TMP/remote
+# data volumes are mounted here, not under /var/lib (env_stop unmounts them)
+export CRAFTCTL_REMOTE_DATA_ROOT=$ENV_TMP/data
 export CRAFTCTL_REMOTE_DOCKER_HOST=$DOCKER_HOST
 
 # A private AWS environment: the simulator's credentials only.
@@ -117,6 +119,91 @@ run retyped-deploy deploy --health-timeout 30
 check "a new instance type is applied in place (no RunInstances) and the data stays" \
   eval '[ "$RC" -eq 0 ] && [ "$calls" = "StopInstances ModifyInstanceAttribute StartInstances" ] && [ "$(cat "$VOLDIR/volumes/demo-data/planted")" = planted ] && [ "$(wc -l <"$VOLDIR/volumes/demo-data/starts")" -gt "$STARTS" ]'
 
+# Backups: taken, listed, kept to backups.keep (never another stack's or
+# an untagged snapshot), and restored onto a new volume.
+snaps() { /usr/bin/python3 tests/engine/simcheck.py "$EP" snapshots "$1"; }
+run backup backup
+B1=$(sed -n 's/^backup \(snap-[0-9a-f]*\) of .*/\1/p' "$OUT")
+check "backup snapshots the data volume and waits until it is complete" \
+  eval '[ "$RC" -eq 0 ] && [ -n "$B1" ] && out_has "^backup $B1 of vol-[0-9a-f]+: completed" && snaps dinst | grep -q "^$B1 .* backup$"'
+run backups backups
+check "backups lists it with its size and why it was taken" eval '[ "$RC" -eq 0 ] && out_has "^$B1 .* completed +manual"'
+rm "$VOLDIR/volumes/demo-data/planted"
+run restore restore latest --health-timeout 30
+RESTORED=$(datadir)
+check "restore latest puts the backup's files back on a new volume and the release serves again" \
+  eval '[ "$RC" -eq 0 ] && [ "$RESTORED" != "$VOLDIR" ] && [ "$(cat "$RESTORED/volumes/demo-data/planted" 2>/dev/null)" = planted ] && out_has "^restore complete: release " && curl -s --max-time 2 "http://$ADDR:$HP/" | grep -q "id=\"release\">"'
+prev() { # the stack's data-previous volumes that are not being deleted
+  cc api ec2 DescribeVolumes Filter.1.Name=tag:craftctl:resource Filter.1.Value.1=data-previous \
+    Filter.2.Name=status Filter.2.Value.1=available Filter.2.Value.2=in-use 2>/dev/null | grep -o "<volumeId>" | wc -l
+}
+check "the replaced volume is kept (data-previous) until the next deploy" eval '[ "$(prev)" -eq 1 ]'
+run after-restore deploy --health-timeout 30
+check "the next deploy takes a backup before its release and deletes the previous volume" \
+  eval '[ "$RC" -eq 0 ] && out_has "^backup snap-[0-9a-f]+ of data volume vol-[0-9a-f]+ taken before the release" && [ "$(prev)" -eq 0 ]'
+# another stack's snapshot, and one without tags
+OTHER=$(cc api ec2 CreateSnapshot VolumeId="${RESTORED##*/}" TagSpecification.1.ResourceType=snapshot \
+  TagSpecification.1.Tag.1.Key=craftctl:stack TagSpecification.1.Tag.1.Value=someone-else \
+  TagSpecification.1.Tag.2.Key=craftctl:resource TagSpecification.1.Tag.2.Value=backup 2>/dev/null |
+  sed -n 's:.*<snapshotId>\(.*\)</snapshotId>.*:\1:p')
+UNTAGGED=$(cc api ec2 CreateSnapshot VolumeId="${RESTORED##*/}" 2>/dev/null | sed -n 's:.*<snapshotId>\(.*\)</snapshotId>.*:\1:p')
+calls0=$(/usr/bin/python3 tests/engine/simcheck.py "$EP" ncalls)
+run restore-other restore "$OTHER"
+calls=$(/usr/bin/python3 tests/engine/simcheck.py "$EP" mutations "$calls0")
+check "restoring another stack's snapshot is refused (exit 2), nothing changed" \
+  eval '[ -n "$OTHER" ] && [ "$RC" -eq 2 ] && out_has "is not a backup of stack .dinst." && [ -z "$calls" ]'
+sed -i "s/^stack: dinst$/stack: dinst\nbackups: { keep: 2 }/" "$APP/craftctl.yaml"
+for i in 1 2 3; do cc backup >/dev/null 2>&1; done
+nb=$(snaps dinst | grep -c " backup$")
+check "retention keeps exactly backups.keep of the stack's backups; another stack's and an untagged one stay" \
+  eval '[ "$nb" -eq 2 ] && cc api ec2 DescribeSnapshots SnapshotId.1="$OTHER" SnapshotId.2="$UNTAGGED" 2>/dev/null | grep -o "<snapshotId>" | wc -l | grep -qx 2'
+curl -s -X POST -d '{"latency_ms": 1500}' "$EP/_awssim/faults" >/dev/null
+"${CC[@]}" backup >/dev/null 2>&1 &
+BG=$!
+for _ in $(seq 100); do grep -qs "^pid $BG, " "$XDG_STATE_HOME/craftctl/dinst.lock" && break; sleep 0.1; done
+run restore-locked restore latest
+wait "$BG"
+curl -s -X POST -d '{"latency_ms": 0}' "$EP/_awssim/faults" >/dev/null
+check "restore while another run holds the stack's lock: exit 3, naming the holder" eval '[ "$RC" -eq 3 ] && out_has "pid $BG"'
+
+# SIGKILL at seeded moments of a restore: the re-run converges, the data
+# volume (resource=data) is one, attached to the instance, with the data.
+datavols() { # the stack's live data volumes, "id attached-instance" each
+  cc api ec2 DescribeVolumes Filter.1.Name=tag:craftctl:stack Filter.1.Value.1=dinst \
+    Filter.2.Name=tag:craftctl:resource Filter.2.Value.1=data \
+    Filter.3.Name=status Filter.3.Value.1=available Filter.3.Value.2=in-use Filter.3.Value.3=creating 2>/dev/null |
+    /usr/bin/python3 -c '
+import sys, xml.etree.ElementTree as ET
+ns = "{http://ec2.amazonaws.com/doc/2016-11-15/}"
+for v in ET.fromstring(sys.stdin.read()).iter(ns + "volumeSet"):
+    for item in v.findall(ns + "item"):
+        att = item.find(ns + "attachmentSet/" + ns + "item/" + ns + "instanceId")
+        print(item.find(ns + "volumeId").text, att.text if att is not None else "-")'
+}
+KILLS=${INSTANCE_KILLS:-4}
+killed_ok=0
+for k in $(seq "$KILLS"); do
+  delay=$(( (k * 7919) % 40 ))   # 0.0 .. 3.9 s into the restore
+  "${CC[@]}" restore latest --health-timeout 30 >"$ENV_TMP/out.kill$k" 2>&1 &
+  pid=$!
+  sleep "$((delay / 10)).$((delay % 10))"
+  kill -9 "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+  run "rerun$k" restore latest --health-timeout 60
+  inst=$(/usr/bin/python3 tests/engine/simcheck.py "$EP" instance dinst InstanceId)
+  dv=$(datavols)
+  dir=$(datadir)
+  if [ "$RC" -eq 0 ] && [ "$(wc -l <<<"$dv")" -eq 1 ] && [ "${dv#* }" = "$inst" ] &&
+    [ "$(cat "$dir/volumes/demo-data/planted" 2>/dev/null)" = planted ] && ! out_has "^formatted"; then
+    killed_ok=$((killed_ok + 1))
+  else
+    echo "  kill $k at ${delay}00 ms: rc $RC, data volumes '$dv', instance $inst, dir $dir"
+    tail -5 "$OUT"
+  fi
+done
+check "restore killed at $KILLS seeded moments: each re-run converged (one data volume, on the instance, its data there, nothing formatted)" \
+  eval '[ "$killed_ok" -eq "$KILLS" ]'
+
 # A pinned key that is not the instance's: refused before anything runs.
 ssh-keygen -q -t ed25519 -N '' -f "$ENV_TMP/other_host_key"
 cc api ec2 CreateTags ResourceId.1="$(/usr/bin/python3 tests/engine/simcheck.py "$EP" instance dinst InstanceId)" \
@@ -146,7 +233,7 @@ check "up --json ends with one result: instance_id, public_ip, release, url" \
 "$bin" --endpoint-url "$EP" -c "$APP2/craftctl.yaml" destroy --yes >/dev/null 2>&1
 
 run destroy destroy --yes
-check "destroy afterwards keeps one final snapshot of the data volume" \
-  eval '[ "$RC" -eq 0 ] && [ "$(/usr/bin/python3 tests/engine/simcheck.py "$EP" snapshots dinst | wc -l)" -eq 1 ]'
+check "destroy afterwards keeps one final snapshot and leaves no volume" \
+  eval '[ "$RC" -eq 0 ] && [ "$(snaps dinst | grep -c " final-snapshot$")" -eq 1 ] && [ "$(/usr/bin/python3 tests/engine/simcheck.py "$EP" tagged dinst)" = 0 ]'
 
 finish

@@ -36,6 +36,10 @@ cleanup() {
   sandbox_stop_pid "$HOOK_PID"
   [ -z "$shared_engine" ] || sandbox_compose_purge "$docker_host" ci-deploy-run
   sandbox_dockerd_stop "$tmp" "$DOCKERD_PID"
+  # the demo's data volume, bind-mounted under $tmp/data by its deploy
+  { grep -o " $tmp/data/[^ ]*" /proc/mounts 2>/dev/null || true; } | while read -r m; do
+    umount "$m" 2>/dev/null || true
+  done
   [ -n "${KEEP_TMP:-}" ] || rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -104,7 +108,7 @@ job() {
     --var AWS_ROLE_ARN=arn:aws:iam::123456789012:role/craftctl-deploy --var AWS_REGION=us-east-2 \
     --secret "DEPLOY_WEBHOOK_URL=$hook" \
     --env "HOME=$tmp/home" --env "PATH=$PATH" --env "XDG_CONFIG_HOME=$tmp/config" \
-    --env "XDG_STATE_HOME=$tmp/state" --env "CRAFTCTL_REMOTE_ROOT=$tmp/remote" \
+    --env "XDG_STATE_HOME=$tmp/state" --env "CRAFTCTL_REMOTE_ROOT=$tmp/remote" --env "CRAFTCTL_REMOTE_DATA_ROOT=$tmp/data" \
     --env "CRAFTCTL_REMOTE_DOCKER_HOST=$docker_host" --env "CRAFTCTL_CHECKIP_URL=$endpoint/_awssim/checkip" \
     --emulate-aws "AWS_WEB_IDENTITY_TOKEN_FILE=$tmp/token" --emulate-aws "AWS_ENDPOINT_URL=$endpoint" \
     --emulate-aws AWS_EC2_METADATA_DISABLED=true "$@"

@@ -292,7 +292,8 @@ static void volume_detached(struct op *o, xmlNodePtr root)
 
 	if (!root)
 		return; /* gone already: nothing to keep */
-	if (o->e->in->opts.skip_final_snapshot) {
+	/* one final snapshot, of the data volume: not of what a restore left */
+	if (o->e->in->opts.skip_final_snapshot || !r->desired) {
 		delete_volume_step(o);
 		return;
 	}
@@ -354,12 +355,14 @@ static void parse_volumes(struct found *f, xmlNodePtr root)
 	}
 }
 
-/* Only the data volume: the root volume carries the stack's tag too. */
+/* The data volume, and those a restore leaves beside it (the one it
+ * replaced, one it was making): not the root volume, which carries the
+ * stack's tag too. */
 static void vol_params(struct craft_query *q)
 {
-	static const char *const data[] = { "data" };
+	static const char *const data[] = { "data", "data-previous", "data-restore" };
 
-	craft_query_add_filter(q, 2, "tag:craftctl:resource", data, 1);
+	craft_query_add_filter(q, 2, "tag:craftctl:resource", data, 3);
 }
 
 /* -- the attachment */

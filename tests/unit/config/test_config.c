@@ -338,3 +338,27 @@ Test(config, compose_path_is_resolved_against_the_stack_file)
 		unsetenv("HOME");
 	free(old);
 }
+
+Test(config, data_volume_backups_and_their_errors)
+{
+	struct craft_config *c = parse_ok("stack: demo\ninstance:\n  data_volume: { size_gb: 50, "
+	                                  "type: io2 }\ndeploy: { backup: 'off' }\n"
+	                                  "backups: { keep: 3 }\n");
+
+	cr_assert_eq(c->data_volume, 1);
+	cr_assert_eq(c->data_size_gb, 50);
+	cr_assert_str_eq(c->data_type, "io2");
+	cr_assert_str_eq(c->deploy_backup, "off");
+	cr_assert_eq(c->backups_keep, 3);
+	craft_config_free(c);
+	c = parse_ok("stack: demo\ninstance: { data_volume: true }\n");
+	cr_assert_eq(c->data_volume, 1);
+	cr_assert_eq(c->data_size_gb, 20);
+	craft_config_free(c);
+	parse_bad("stack: demo\ninstance: { data_volume: no }\n",
+	          "expected a mapping for 'data_volume' or false");
+	parse_bad("stack: demo\ninstance: { data_volume: { size_gb: 0 } }\n", "size_gb");
+	parse_bad("stack: demo\ninstance: { data_volume: { type: gp9 } }\n", "an EBS volume type");
+	parse_bad("stack: demo\ndeploy: { backup: always }\n", "before_release");
+	parse_bad("stack: demo\nbackups: { keep: 0 }\n", "keep");
+}

@@ -209,3 +209,34 @@ Test(bundle, packs_a_tar_gz_with_modes_and_extras, .init = make_tree, .fini = rm
 	cr_assert(saw_extra, "extra file");
 	cr_assert(saw_dir, "directory entry");
 }
+
+static char vroot[] = "/tmp/craft-bundle-vol-XXXXXX";
+
+Test(bundle, lists_the_named_volumes_the_data_volume_can_hold)
+{
+	struct craft_bundle_list l;
+	char path[1024], cmd[1100];
+	struct craft_err err;
+
+	cr_assert_not_null(mkdtemp(vroot));
+	put(vroot, "docker-compose.yml",
+	    "services:\n"
+	    "  db: {image: postgres, volumes: ['pgdata:/var/lib/postgresql/data']}\n"
+	    "volumes:\n"
+	    "  pgdata:\n"
+	    "  cache: {driver: local}\n"
+	    "  nfs: {driver_opts: {type: nfs, o: addr=10.0.0.1, device: ':/x'}}\n"
+	    "  shared: {external: true}\n"
+	    "  named: {name: fixed-name}\n"
+	    "  plugin: {driver: rexray/ebs}\n"
+	    "  'bad name': {}\n",
+	    0644);
+	snprintf(path, sizeof(path), "%s/docker-compose.yml", vroot);
+	craft_err_init(&err);
+	cr_assert_eq(craft_bundle_collect(path, &l, &err), CRAFT_OK, "%s", err.msg);
+	cr_assert_str_eq(l.volumes ? l.volumes : "(none)", "pgdata\ncache\n",
+	                 "only what the local driver keeps, under the project's name");
+	craft_bundle_list_release(&l);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", vroot);
+	cr_assert_eq(system(cmd), 0);
+}

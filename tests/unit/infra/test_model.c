@@ -220,6 +220,8 @@ Test(model, no_data_volume_when_turned_off)
 	cr_assert_eq(craft_config_parse(&c2, "t.yaml", t, strlen(t), NULL, &err), CRAFT_OK, "%s",
 	             err.msg);
 	cr_assert_eq(c2->data_volume, 0);
+	cr_assert_str_eq(c2->deploy_backup, "before_release");
+	cr_assert_eq(c2->backups_keep, 7);
 	memset(&m2, 0, sizeof(m2));
 	cr_assert_eq(craft_model_build(&m2, c2, &err), CRAFT_OK);
 	cr_assert_lt(craft_model_find(&m2, CRAFT_K_VOLUME, "data"), 0);
