@@ -165,6 +165,7 @@ void cli_after_release(struct cli_ctx *ctx, struct cli_target *tg)
 int cmd_restore(struct cli_ctx *ctx)
 {
 	struct cli_target tg;
+	struct cli_stack s;
 	struct craft_backup snap;
 	struct craft_restore r;
 	struct craft_err err;
@@ -177,7 +178,11 @@ int cmd_restore(struct cli_ctx *ctx)
 	want = ctx->argv[0];
 	if (cli_parse_seconds(ctx, "health-timeout", 1, 86400, &health))
 		return 2;
-	rc = cli_target_setup(ctx, &tg);
+	/* the stack's lock first (the target never takes it), for the whole swap */
+	rc = cli_stack_open(ctx, &s);
+	if (rc)
+		return rc;
+	rc = cli_target_setup_stack(ctx, &tg, &s, NULL);
 	if (rc) {
 		cli_target_release(&tg);
 		return rc;

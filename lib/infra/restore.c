@@ -185,10 +185,12 @@ craft_code craft_infra_restore_prepare(const struct craft_config *cfg, struct cr
 		                     "stack '%s' has no data volume to restore into: run "
 		                     "'craftctl provision' first",
 		                     cfg->stack);
-	if (cur)
+	if (cur) {
 		COPY(r->current, cur->id);
-	COPY(r->zone, cur ? cur->zone : made->zone);
+		COPY(r->zone, cur->zone);
+	}
 	if (made) {
+		COPY(r->zone, made->zone);
 		COPY(r->restored, made->id);
 		r->done = strcmp(made->resource, "data") == 0 && is_attached_to(made, instance_id);
 		if (strcmp(made->resource, "data") == 0 && cur == made)
