@@ -7,11 +7,15 @@
 
 #include "cli/cli.h"
 #include "config.h"
+#include "infra/backup.h"
 #include "infra/engine.h"
 
 const struct cli_opt cmd_destroy_opts[] = {
 	{ "skip-final-snapshot", 0, CLI_FLAG, NULL,
 	  "delete the data volume without taking its final snapshot first (its data is lost)" },
+	{ "delete-backups", 0, CLI_FLAG, NULL,
+	  "also delete the stack's backups (the final snapshot stays unless "
+	  "--skip-final-snapshot)" },
 	CLI_OPT_END,
 };
 
@@ -65,6 +69,18 @@ int cmd_destroy(struct cli_ctx *ctx)
 		if (deleted && s.cfg->ssh_key_generated &&
 		    craft_config_remove_generated_key(s.cfg->stack, &err) != CRAFT_OK)
 			craft_logf(&ctx->reporter, CRAFT_LEVEL_WARN, "%s", err.msg);
+		if (cli_opt_count(ctx, "delete-backups") > 0) {
+			int gone = 0;
+
+			craft_err_init(&err);
+			if (craft_infra_backups_prune(s.cfg, s.aws, 0, &ctx->reporter, &gone,
+			                              &err) != CRAFT_OK)
+				rc = cli_fail(ctx, &err);
+			else
+				craft_logf(&ctx->reporter, CRAFT_LEVEL_INFO,
+				           "deleted %d backup%s of stack '%s'", gone,
+				           gone == 1 ? "" : "s", s.cfg->stack);
+		}
 	} else {
 		rc = cli_fail(ctx, &err);
 	}

@@ -104,7 +104,8 @@ const struct cli_command cli_commands[] = {
 	  "Environment: CRAFTCTL_CHECKIP_URL, as for plan.",
 	  NULL },
 	{ "destroy", cmd_destroy, CLI_CMD_LOCK,
-	  "delete every resource of the stack (asks unless --yes)", "[--skip-final-snapshot]",
+	  "delete every resource of the stack (asks unless --yes)",
+	  "[--skip-final-snapshot] [--delete-backups]",
 	  "Deletes everything tagged with the stack in reverse dependency order: waits\n"
 	  "for the instance to terminate, retries DependencyViolation, releases the\n"
 	  "Elastic IP, deletes the key pair and (if craftctl generated it) the stack's\n"
@@ -113,7 +114,8 @@ const struct cli_command cli_commands[] = {
 	  "anything still tagged with the stack after CRAFTCTL_DESTROY_SETTLE_S seconds\n"
 	  "(default 30, for deletes AWS applies late) is named with its id, exit 1.\n"
 	  "The data volume is snapshotted before it is deleted (tagged, named in the\n"
-	  "output with its monthly cost, and kept) unless --skip-final-snapshot.\n"
+	  "output with its monthly cost, and kept) unless --skip-final-snapshot;\n"
+	  "--delete-backups also deletes the stack's backups (craftctl backups).\n"
 	  "Destroying a stack that has nothing left is a successful no-op.",
 	  cmd_destroy_opts },
 	{ "backup", cmd_backup, CLI_CMD_LOCK, "snapshot the stack's data volume now", "[--no-wait]",

@@ -43,7 +43,7 @@ craft_code craft_infra_backup_start(const struct craft_config *cfg, struct craft
 craft_code craft_infra_backup_wait(struct craft_aws_client *aws, struct craft_backup *b,
                                    const struct craft_reporter *rep,
                                    const volatile sig_atomic_t *cancel, struct craft_err *err);
-/* Deletes the stack's completed backups beyond the newest keep. */
+/* Deletes the stack's completed backups beyond the newest keep (0: all). */
 craft_code craft_infra_backups_prune(const struct craft_config *cfg, struct craft_aws_client *aws,
                                      int keep, const struct craft_reporter *rep, int *deleted,
                                      struct craft_err *err);

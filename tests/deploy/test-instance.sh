@@ -113,7 +113,9 @@ check "the data volume was not formatted again" eval '[ "$(cat "$VOLDIR/.craftct
 STARTS=$(wc -l <"$VOLDIR/volumes/demo-data/starts")
 calls0=$(/usr/bin/python3 tests/engine/simcheck.py "$EP" ncalls)
 sed -i "s/^instance:$/instance:\n  type: t3.large/" "$APP/craftctl.yaml"
+t0=$(date +%s%N)
 run retype provision
+T_RETYPE=$(( ($(date +%s%N) - t0) / 1000000 ))
 calls=$(/usr/bin/python3 tests/engine/simcheck.py "$EP" mutations "$calls0")
 run retyped-deploy deploy --health-timeout 30
 check "a new instance type is applied in place (no RunInstances) and the data stays" \
@@ -122,14 +124,18 @@ check "a new instance type is applied in place (no RunInstances) and the data st
 # Backups: taken, listed, kept to backups.keep (never another stack's or
 # an untagged snapshot), and restored onto a new volume.
 snaps() { /usr/bin/python3 tests/engine/simcheck.py "$EP" snapshots "$1"; }
+t0=$(date +%s%N)
 run backup backup
+T_BACKUP=$(( ($(date +%s%N) - t0) / 1000000 ))
 B1=$(sed -n 's/^backup \(snap-[0-9a-f]*\) of .*/\1/p' "$OUT")
 check "backup snapshots the data volume and waits until it is complete" \
   eval '[ "$RC" -eq 0 ] && [ -n "$B1" ] && out_has "^backup $B1 of vol-[0-9a-f]+: completed" && snaps dinst | grep -q "^$B1 .* backup$"'
 run backups backups
 check "backups lists it with its size and why it was taken" eval '[ "$RC" -eq 0 ] && out_has "^$B1 .* completed +manual"'
 rm "$VOLDIR/volumes/demo-data/planted"
+t0=$(date +%s%N)
 run restore restore latest --health-timeout 30
+T_RESTORE=$(( ($(date +%s%N) - t0) / 1000000 ))
 RESTORED=$(datadir)
 check "restore latest puts the backup's files back on a new volume and the release serves again" \
   eval '[ "$RC" -eq 0 ] && [ "$RESTORED" != "$VOLDIR" ] && [ "$(cat "$RESTORED/volumes/demo-data/planted" 2>/dev/null)" = planted ] && out_has "^restore complete: release " && curl -s --max-time 2 "http://$ADDR:$HP/" | grep -q "id=\"release\">"'
@@ -232,8 +238,9 @@ check "up --json ends with one result: instance_id, public_ip, release, url" \
   eval 'grep "^{\"event\":\"result\"" "$OUT" | tail -1 | /usr/bin/python3 -c "import json,sys; r=json.load(sys.stdin); sys.exit(0 if r[\"instance_id\"].startswith(\"i-\") and r[\"public_ip\"].startswith(\"127.\") and r[\"release\"] and r[\"url\"].startswith(\"http://\" + r[\"public_ip\"]) else 1)"'
 "$bin" --endpoint-url "$EP" -c "$APP2/craftctl.yaml" destroy --yes >/dev/null 2>&1
 
-run destroy destroy --yes
-check "destroy afterwards keeps one final snapshot and leaves no volume" \
-  eval '[ "$RC" -eq 0 ] && [ "$(snaps dinst | grep -c " final-snapshot$")" -eq 1 ] && [ "$(/usr/bin/python3 tests/engine/simcheck.py "$EP" tagged dinst)" = 0 ]'
+run destroy destroy --yes --delete-backups
+check "destroy --delete-backups keeps one final snapshot, no backup and no volume" \
+  eval '[ "$RC" -eq 0 ] && [ "$(snaps dinst | grep -c " final-snapshot$")" -eq 1 ] && [ "$(snaps dinst | grep -c " backup$")" -eq 0 ] && [ "$(/usr/bin/python3 tests/engine/simcheck.py "$EP" tagged dinst)" = 0 ]'
 
+echo "  times against the simulator: type change (provision) ${T_RETYPE:-?} ms, backup ${T_BACKUP:-?} ms, restore (with the release restarted and health-checked) ${T_RESTORE:-?} ms"
 finish

@@ -490,6 +490,42 @@ fi
 sed -i '/^instance: { image: ubuntu-22.04 }$/d' "$tmp/alpha.yaml"
 cc alpha provision --replace >/dev/null 2>&1
 
+# ---- SIGKILL during a replacement with a data volume: the re-run converges
+# (one data volume, the same one, attached to the one live instance)
+vol0=$($check "$ep" ids alpha | grep '^vol-')
+conv=0
+for k in 1 2 3 4; do
+  if [ $((k % 2)) -eq 1 ]; then
+    sed -i 's/^tags:/instance: { image: ubuntu-22.04 }\ntags:/' "$tmp/alpha.yaml"
+    want=22.04
+  else
+    sed -i '/^instance: { image: ubuntu-22.04 }$/d' "$tmp/alpha.yaml"
+    want=24.04
+  fi
+  "$bin" --endpoint-url "$ep" -c "$tmp/alpha.yaml" provision --replace >/dev/null 2>&1 &
+  bg_pid=$!
+  sleep "0.$((k * 2 + 1))"
+  kill -9 "$bg_pid" 2>/dev/null
+  wait "$bg_pid" 2>/dev/null
+  bg_pid=""
+  $check "$ep" settle >/dev/null 2>&1
+  out=$(cc alpha provision --replace 2>&1)
+  rc=$?
+  if [ $rc -eq 0 ] && r=$($check "$ep" expect alpha image=$want 2>&1) &&
+    [ "$($check "$ep" ids alpha | grep '^vol-')" = "$vol0" ]; then
+    conv=$((conv + 1))
+  else
+    echo "  kill $k: exit $rc: ${r:-} $(tail -3 <<<"$out")"
+  fi
+done
+if [ "$conv" -eq 4 ]; then
+  ok "replacement killed at 4 moments: each re-run converged with the same data volume on the one instance"
+else
+  bad "replacement under SIGKILL: $conv of 4 converged"
+fi
+sed -i '/^instance: { image: ubuntu-22.04 }$/d' "$tmp/alpha.yaml"
+cc alpha provision --replace >/dev/null 2>&1
+
 # ---- a new VPC block replaces everything inside the VPC (with --replace)
 sed -i 's|^  cidr: 10.20.0.0/16|  cidr: 10.25.0.0/16|' "$tmp/alpha.yaml"
 out=$(cc alpha plan 2>&1)
