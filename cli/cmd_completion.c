@@ -180,6 +180,8 @@ static const struct man_env man_env[] = {
 	{ "\\fBCRAFTCTL_REMOTE_ROOT\\fR, \\fBCRAFTCTL_REMOTE_DOCKER_HOST\\fR",
 	  "on the host: the folder releases go to (default /opt/craftctl) and the Docker\n"
 	  "engine to use (default the host's own)" },
+	{ "\\fBCRAFTCTL_REMOTE_DATA_ROOT\\fR",
+	  "on the host: where data volumes are mounted (default /var/lib/craftctl-data)" },
 	{ "\\fBNO_COLOR\\fR", "plain output" },
 	{ "\\fBGITHUB_ACTIONS\\fR, \\fBGITHUB_STEP_SUMMARY\\fR",
 	  "when \\fBGITHUB_ACTIONS\\fR is \\fBtrue\\fR, errors are also written as workflow\n"

@@ -153,8 +153,12 @@ const struct cli_command cli_commands[] = {
 	  "the previous one (exit 1). A deploy already running on the host: exit 3.\n"
 	  "Secrets named in deploy.secrets are generated on the host once, into\n"
 	  "/opt/craftctl/<stack>/shared/.env (mode 0600), and never leave it.\n"
+	  "On the stack's instance, the compose file's named volumes live on the data\n"
+	  "volume (formatted only when blank, mounted by UUID), and a snapshot of it is\n"
+	  "taken before each new release (deploy.backup: off to skip).\n"
 	  "Environment: CRAFTCTL_SSH_PASSPHRASE for an encrypted key; CRAFTCTL_SSH_KEEPALIVE\n"
-	  "for keepalives more often than every 15 s; CRAFTCTL_REMOTE_ROOT and\n"
+	  "for keepalives more often than every 15 s; CRAFTCTL_REMOTE_ROOT,\n"
+	  "CRAFTCTL_REMOTE_DATA_ROOT (where data volumes are mounted) and\n"
 	  "CRAFTCTL_REMOTE_DOCKER_HOST to use another remote root and Docker engine.",
 	  cmd_deploy_opts },
 	{ "up", cmd_up, CLI_CMD_LOCK | CLI_CMD_KEY, "provision, then deploy to the instance",

@@ -14,7 +14,6 @@
  * so PostgreSQL finds on restore what it finds after a power cut and
  * recovers from its write-ahead log (the guarantee it is built for).
  */
-#include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

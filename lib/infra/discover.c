@@ -306,8 +306,9 @@ craft_code eng_discover(struct craft_infra *in, int wait_ip, int attrs, struct c
 
 		if (vol >= 0 && va >= 0 && inst >= 0 && m->res[vol].found && m->res[inst].found &&
 		    strcmp(m->res[vol].have.instance_id, m->res[inst].id) == 0 &&
-		    (strcmp(m->res[vol].have.attach_state, "attached") == 0 ||
-		     strcmp(m->res[vol].have.attach_state, "attaching") == 0)) {
+		    strcmp(m->res[vol].have.attach_state, "attached") == 0) {
+			/* (attaching, after an interrupted run: the attach op waits
+			 * for it, its AttachVolume answered VolumeInUse) */
 			m->res[va].found = 1;
 			m->res[va].have.tags_ok = 1;
 			char id[64];

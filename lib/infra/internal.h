@@ -173,6 +173,9 @@ int eng_is_true(const char *s);
 int eng_is_notfound(const char *code);
 int eng_is_depviol(const char *code);
 void eng_tagset(struct tagset *ts, const struct craft_config *cfg, const char *resource);
+/* An idempotency token (ClientToken) from seed: "craftctl-" and 40 hex
+ * digits of its SHA-256, the same for the same seed on every run. */
+void eng_client_token(const char *seed, char *out, size_t n);
 void eng_stack_filter(struct craft_query *q, int n, const char *stack);
 void eng_report(struct eng *e, struct craft_res *r, const char *action, long long ms,
                 const char *message);

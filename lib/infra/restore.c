@@ -3,7 +3,6 @@
  * order of the steps and why each is safe to stop at): a volume from the
  * snapshot, then the swap of the data volume on the instance.
  */
-#include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -199,7 +198,6 @@ craft_code craft_infra_restore_prepare(const struct craft_config *cfg, struct cr
 		struct craft_query q;
 		struct tagset ts;
 		struct craft_tag tags[CRAFT_CONFIG_MAX_MAP + 6];
-		unsigned char md[SHA256_DIGEST_LENGTH];
 		char seed[256], token[64], size[16];
 		xmlDocPtr doc = NULL;
 		int n, want = cfg->data_size_gb > snap->size_gb ? cfg->data_size_gb : snap->size_gb;
@@ -207,10 +205,7 @@ craft_code craft_infra_restore_prepare(const struct craft_config *cfg, struct cr
 		/* the same restore asked again gets the same volume */
 		snprintf(seed, sizeof(seed), "craftctl-restore|%s|%s|%s", cfg->stack, snap->id,
 		         r->current);
-		SHA256((const unsigned char *)seed, strlen(seed), md);
-		n = snprintf(token, sizeof(token), "craftctl-");
-		for (int i = 0; i < 20; i++)
-			n += snprintf(token + n, sizeof(token) - (size_t)n, "%02x", md[i]);
+		eng_client_token(seed, token, sizeof(token));
 		snprintf(size, sizeof(size), "%d", want);
 		eng_tagset(&ts, cfg, "data-restore");
 		n = ts.n;

@@ -5,6 +5,7 @@
  * and 5xx answers are the client's to retry (one budget per call).
  */
 #include <stdarg.h>
+#include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +65,17 @@ static long backoff(int attempt, long base, long cap)
 	if (d > cap)
 		d = cap;
 	return d / 2 + (long)(((unsigned long)rand()) % (unsigned long)(d / 2 + 1));
+}
+
+void eng_client_token(const char *seed, char *out, size_t n)
+{
+	unsigned char md[SHA256_DIGEST_LENGTH];
+	char hex[41];
+
+	SHA256((const unsigned char *)seed, strlen(seed), md);
+	for (int i = 0; i < 20; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	snprintf(out, n, "craftctl-%s", hex);
 }
 
 void eng_tagset(struct tagset *ts, const struct craft_config *cfg, const char *resource)

@@ -3,7 +3,6 @@
  * in-place updates, the root volume), the Elastic IP and its association.
  */
 #include <openssl/evp.h>
-#include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,19 +138,14 @@ static void add_wait(struct op *o, until_fn until, const char *what, unsigned fl
 static void client_token(struct op *o, char *out, size_t n)
 {
 	struct eng *e = o->e;
-	unsigned char md[SHA256_DIGEST_LENGTH];
 	char seed[512];
-	char hex[65];
 
 	/* the stack, its subnet (new after a destroy), and a salt that moves on
 	 * only when AWS says the token belongs to a terminated instance */
 	snprintf(seed, sizeof(seed), "craftctl|%s|%s|%s|%d", e->cfg->stack,
 	         craft_aws_client_region(e->aws) ? craft_aws_client_region(e->aws) : "",
 	         dep_res(o, CRAFT_K_SUBNET)->id, o->salt);
-	SHA256((const unsigned char *)seed, strlen(seed), md);
-	for (int i = 0; i < 20; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
-	snprintf(out, n, "craftctl-%s", hex);
+	eng_client_token(seed, out, n);
 }
 
 static void inst_run_step(struct op *o);

@@ -8,7 +8,6 @@
  * place (ModifyVolume; deploy grows the file system online). Destroy takes
  * a final snapshot of it first (unless told not to) and keeps that.
  */
-#include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,16 +33,12 @@ static const char *volume_zone(struct op *o)
 static void vol_token(struct op *o, char *out, size_t n)
 {
 	struct eng *e = o->e;
-	unsigned char md[SHA256_DIGEST_LENGTH];
-	char seed[512], hex[41];
+	char seed[512];
 
 	snprintf(seed, sizeof(seed), "craftctl-data|%s|%s|%s|%d", e->cfg->stack,
 	         craft_aws_client_region(e->aws) ? craft_aws_client_region(e->aws) : "",
 	         dep_res(o, CRAFT_K_SUBNET)->id, o->salt);
-	SHA256((const unsigned char *)seed, strlen(seed), md);
-	for (int i = 0; i < 20; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
-	snprintf(out, n, "craftctl-%s", hex);
+	eng_client_token(seed, out, n);
 }
 
 static int until_available(struct op *o, xmlNodePtr root)
