@@ -56,6 +56,12 @@ cleanup() {
   # a private one goes with everything in it.
   [ -z "$shared_engine" ] || sandbox_compose_purge "$docker_host" "$stack"
   [ -z "$tmp" ] || sandbox_dockerd_stop "$tmp" "$DOCKERD_PID"
+  # the data volume's mount (a bind of the simulator's stand-in directory)
+  if [ -n "$tmp" ]; then
+    { grep -o " $tmp/data/[^ ]*" /proc/mounts 2>/dev/null || true; } | while read -r m; do
+      umount "$m" 2>/dev/null || true
+    done
+  fi
   [ -z "$tmp" ] || rm -rf "$tmp"
   [ -z "$created_busybox" ] || rm -f "$top/examples/demo/web/busybox"
   [ -z "$have_lock" ] || rm -rf "$lockdir"
@@ -141,6 +147,7 @@ export CRAFTCTL_CHECKIP_URL=$sim_url/_awssim/checkip
 export XDG_STATE_HOME=$tmp/state XDG_CONFIG_HOME=$tmp/config
 # The instance is this machine: its releases go under the demo's folder, not /opt.
 export CRAFTCTL_REMOTE_ROOT=$tmp/remote
+export CRAFTCTL_REMOTE_DATA_ROOT=$tmp/data
 [ -n "$docker_host" ] && export CRAFTCTL_REMOTE_DOCKER_HOST=$docker_host
 unset AWS_PROFILE AWS_SESSION_TOKEN
 
@@ -185,7 +192,11 @@ def walk(x):
             tags = {t.get("Key"): t.get("Value") for t in tags if isinstance(t, dict)}
         state_name = (x.get("state") or x.get("State") or "")
         if isinstance(state_name, dict): state_name = state_name.get("Name", "")
-        if isinstance(tags, dict) and "craftctl:stack" in tags and state_name != "terminated":
+        # gone: terminated, or a volume AWS is still deleting; kept on
+        # purpose: the final snapshot of the data volume (destroy names it)
+        gone = state_name in ("terminated", "deleting", "deleted")
+        final = isinstance(tags, dict) and tags.get("craftctl:resource") == "final-snapshot"
+        if isinstance(tags, dict) and "craftctl:stack" in tags and not gone and not final:
             yield x
         for v in x.values(): yield from walk(v)
     elif isinstance(x, list):
