@@ -5,11 +5,18 @@
 # the longest chain of calls that must follow one another, times the
 # latency, plus the time AWS itself takes (boot, termination).
 #   cold:    discovery round -> CreateVpc -> CreateSubnet -> RunInstances
-#            -> (boot) -> DescribeInstances (running) -> AssociateAddress
+#            -> (boot) -> DescribeInstances (running) -> DescribeVolumes (the
+#            data volume free) -> AttachVolume -> (attach) -> DescribeVolumes
+#            (attached); the address's chain (AssociateAddress) is shorter
 #   no-op:   discovery round -> attribute round (VPC DNS, root volume)
 #   destroy: discovery round -> TerminateInstances -> (termination)
-#            -> DescribeInstances (terminated) -> DetachInternetGateway
-#            -> DeleteInternetGateway -> DeleteVpc
+#            -> DescribeInstances (terminated) -> DescribeVolumes (detached)
+#            -> DescribeVolumes -> DescribeSnapshots (a final one already?)
+#            -> CreateSnapshot -> (the snapshot completes) -> DescribeSnapshots
+#            -> DeleteVolume; the network's chain (DetachInternetGateway ->
+#            DeleteInternetGateway -> DeleteVpc) is shorter
+# (An AWS-side wait starts when its call lands, so it overlaps that call's
+# answer: the attach, the snapshot and the termination each count once.)
 # Targets: cold <= 1.25x bound, no-op within 4 calls' latency,
 # destroy <= 1.25x bound. Exits non-zero when a target is missed.
 set -u
@@ -19,6 +26,8 @@ bin=$top/${CRAFTCTL:-build/craftctl}
 latency=${BENCH_LATENCY_MS:-200}
 boot=${BENCH_BOOT_SECONDS:-3}
 term=${BENCH_TERMINATE_SECONDS:-2}
+vol=${BENCH_VOLUME_SECONDS:-1}
+snap=${BENCH_SNAPSHOT_SECONDS:-3}
 tmp=$(mktemp -d /tmp/craft-bench-XXXXXX)
 sim_pid=""
 # shellcheck disable=SC2317 # called by the trap
@@ -39,7 +48,7 @@ mkdir -p "$HOME"
 
 tests/awssim/awssim --port 0 --port-file "$tmp/port" --access-key "$AWS_ACCESS_KEY_ID" \
   --secret-key "$AWS_SECRET_ACCESS_KEY" --latency-ms "$latency" --boot-seconds "$boot" \
-  --terminate-seconds "$term" --seed 5 >"$tmp/sim.log" 2>&1 &
+  --terminate-seconds "$term" --volume-seconds "$vol" --snapshot-seconds "$snap" --seed 5 >"$tmp/sim.log" 2>&1 &
 sim_pid=$!
 for _ in $(seq 200); do
   [ -s "$tmp/port" ] && break
@@ -87,9 +96,9 @@ run() { # NAME BOUND_S TARGET_S ARGS...
 }
 
 L=$(awk -v l="$latency" 'BEGIN { print l / 1000 }')
-cold_bound=$(awk -v l="$L" -v b="$boot" 'BEGIN { printf "%.2f", 6 * l + b }')
+cold_bound=$(awk -v l="$L" -v b="$boot" -v v="$vol" 'BEGIN { printf "%.2f", 7 * l + b + v }')
 noop_bound=$(awk -v l="$L" 'BEGIN { printf "%.2f", 2 * l }')
-destroy_bound=$(awk -v l="$L" -v t="$term" 'BEGIN { printf "%.2f", 6 * l + t }')
+destroy_bound=$(awk -v l="$L" -v t="$term" -v s="$snap" 'BEGIN { printf "%.2f", 8 * l + t + s }')
 echo "bench: latency ${latency} ms, boot ${boot} s, terminate ${term} s (simulator)"
 run cold-provision "$cold_bound" "$(awk -v b="$cold_bound" 'BEGIN { printf "%.2f", 1.25 * b }')" provision
 run noop-provision "$noop_bound" "$(awk -v l="$L" 'BEGIN { printf "%.2f", 4 * l }')" provision
