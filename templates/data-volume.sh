@@ -6,8 +6,8 @@
 #
 #   CRAFT_DATA_VOLUME  the EBS volume id (vol-...)
 #   CRAFT_DATA_DEVICE  the device name it was attached as (/dev/sdf)
-#   CRAFT_DATA_ROOT    where stacks' data volumes are mounted (default
-#                      /var/lib/craftctl-data; tests use a directory of their own)
+#   CRAFT_DATA_ROOT    where stacks' data volumes are mounted (craftctl's
+#                      default /var/lib/craftctl-data; tests use their own)
 #
 # 1. Find the disk: on Nitro instances an NVMe disk whose serial is the
 #    volume id (/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_vol...), on
@@ -31,7 +31,7 @@
 #    over once (its containers stopped first), and kept.
 set -eu
 
-: "${CRAFT_ROOT:?}" "${CRAFT_STACK:?}" "${CRAFT_RELEASE:?}" "${CRAFT_DATA_VOLUME:?}"
+: "${CRAFT_ROOT:?}" "${CRAFT_STACK:?}" "${CRAFT_RELEASE:?}" "${CRAFT_DATA_VOLUME:?}" "${CRAFT_DATA_ROOT:?}"
 if [ -n "${CRAFT_DOCKER_HOST:-}" ]; then
 	DOCKER_HOST=$CRAFT_DOCKER_HOST
 	export DOCKER_HOST
@@ -40,7 +40,7 @@ device=${CRAFT_DATA_DEVICE:-/dev/sdf}
 short=${device#/dev/}
 shared=$CRAFT_ROOT/$CRAFT_STACK/shared
 release=$CRAFT_ROOT/$CRAFT_STACK/releases/$CRAFT_RELEASE
-mnt=${CRAFT_DATA_ROOT:-/var/lib/craftctl-data}/$CRAFT_STACK
+mnt=$CRAFT_DATA_ROOT/$CRAFT_STACK
 
 die() {
 	echo "$*" >&2

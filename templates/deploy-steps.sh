@@ -344,7 +344,7 @@ step_data_release() {
 	if [ -n "$cur" ]; then
 		release_compose "$releases/$cur" stop
 	fi
-	mnt=${CRAFT_DATA_ROOT:-/var/lib/craftctl-data}/$CRAFT_STACK
+	mnt=${CRAFT_DATA_ROOT:?}/$CRAFT_STACK
 	sync
 	if mountpoint -q "$mnt" 2>/dev/null; then
 		umount "$mnt"

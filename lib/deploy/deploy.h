@@ -36,6 +36,8 @@
 #include "ssh/session.h"
 
 #define CRAFT_DEPLOY_DEFAULT_ROOT "/opt/craftctl"
+/* Where data volumes are mounted on the host, one directory per stack. */
+#define CRAFT_DEPLOY_DEFAULT_DATA_ROOT "/var/lib/craftctl-data"
 
 struct craft_deploy_kv {
 	const char *key;

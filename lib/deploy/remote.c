@@ -149,7 +149,8 @@ size_t dep_common_vars(struct run *x, struct craft_deploy_kv *v, const char *ste
 	v[n++] = (struct craft_deploy_kv){ "CRAFT_DATA_DEVICE",
 		                           x->o->data_device ? x->o->data_device : "/dev/sdf" };
 	v[n++] = (struct craft_deploy_kv){ "CRAFT_DATA_ROOT",
-		                           x->o->data_root ? x->o->data_root : "" };
+		                           x->o->data_root ? x->o->data_root
+		                                           : CRAFT_DEPLOY_DEFAULT_DATA_ROOT };
 	return n;
 }
 

@@ -166,16 +166,19 @@ static void vol_update(struct op *o)
 
 /* -- destroy: the final snapshot, then the volume */
 
+static void volume_detached(struct op *o, xmlNodePtr root);
+
+/* Done when the volume is free (or gone): then the final snapshot is
+ * looked for from the same answer. */
 static int until_detached(struct op *o, xmlNodePtr root)
 {
 	xmlNodePtr v = craft_xml_items(root, "volumeSet");
 	const char *st = v ? craft_xml_path_text(v, "status") : NULL;
 
-	(void)o;
-
-	if (!root || !v) /* gone already */
-		return 1;
-	return st && strcmp(st, "in-use") != 0 && strcmp(st, "creating") != 0;
+	if (root && v && (!st || strcmp(st, "in-use") == 0 || strcmp(st, "creating") == 0))
+		return 0;
+	volume_detached(o, v ? root : NULL);
+	return 1;
 }
 
 static int until_completed(struct op *o, xmlNodePtr root)
@@ -315,13 +318,6 @@ static void vol_delete(struct op *o)
 	craft_query_add(&s->q, "VolumeId.1", R(o)->id);
 	s->until = until_detached;
 	s->waiting_for = "waiting for the detach of";
-	s = eng_add_step(o, "DescribeVolumes", CF_NOTFOUND_OK);
-	if (!s) {
-		eng_op_failf(o, CRAFT_EINTERNAL, "too many steps");
-		return;
-	}
-	craft_query_add(&s->q, "VolumeId.1", R(o)->id);
-	s->after = volume_detached;
 }
 
 static void parse_volumes(struct found *f, xmlNodePtr root)
